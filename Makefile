@@ -1,0 +1,50 @@
+# The two commands a newcomer needs: `make run` and `make test`. Both create .venv when missing.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SAM_VENV := $(VENV)/sam
+STAMP := $(VENV)/.installed
+SAM_STAMP := $(SAM_VENV)/.installed
+LAYER_DIR := layers/deps/build
+
+export AWS_DEFAULT_REGION ?= us-east-1
+
+.PHONY: install run test lint layer bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): $(BIN)/python requirements-dev.txt layers/deps/requirements.txt shared/pyproject.toml
+	$(BIN)/pip install --disable-pip-version-check -q -r requirements-dev.txt -e shared
+	touch $@
+
+# SAM CLI pins its own versions of shared libraries, so it lives in a venv of its own.
+$(SAM_STAMP): requirements-sam.txt
+	$(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/pip install --disable-pip-version-check -q -r requirements-sam.txt
+	touch $@
+
+install: $(STAMP) $(SAM_STAMP)
+
+run: $(STAMP)
+	$(BIN)/watcharr local run
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+test: install lint
+	PATH="$(CURDIR)/$(BIN):$(CURDIR)/$(SAM_VENV)/bin:$$PATH" $(BIN)/pytest
+
+# The dependency layer for the Lambda runtime (python3.13, x86_64), built without that interpreter.
+layer: $(STAMP)
+	rm -rf $(LAYER_DIR)
+	$(BIN)/pip install --disable-pip-version-check -q -r layers/deps/requirements.txt \
+		--target $(LAYER_DIR)/python --platform manylinux2014_x86_64 --implementation cp \
+		--python-version 3.13 --only-binary=:all: --upgrade
+	@du -sh $(LAYER_DIR)
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) $(LAYER_DIR) .aws-sam .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,21 @@
+"""Every bound the system enforces, named once (invariant 4: bounded)."""
+
+MAX_BODY_BYTES = 512 * 1024
+MAX_URLS_PER_BATCH = 500
+MAX_URL_LENGTH = 2048
+MAX_TAG_LENGTH = 64
+MAX_WAIT_SECONDS = 25
+MAX_USERNAME_LENGTH = 64
+
+# Messages stay well under SQS's 256 KiB limit; JobCreated spills its items into JobItemsAdded.
+MAX_MESSAGE_BYTES = 200 * 1024
+
+SOCKET_TIMEOUT_SECONDS = 15
+FEED_TIMEOUT_SECONDS = 20
+FEED_MAX_BYTES = 15 * 1024 * 1024
+FEED_MAX_REDIRECTS = 5
+PLAYLIST_LIMIT = 500
+
+# Items still `queued` after this long are queued again by the reconciler.
+STALE_ITEM_SECONDS = 15 * 60
+MAX_ITEM_REQUEUES = 3

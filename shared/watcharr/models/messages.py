@@ -1,0 +1,230 @@
+"""Every queue message, versioned, defined once for sender and receiver.
+
+ExtractQueue (standard) carries ``ExtractRequest``. ResultsQueue.fifo carries every write the
+persister applies (``ResultMessage``). Each message knows its deterministic deduplication id, which
+is both the FIFO ``MessageDeduplicationId`` and the key under which the persister records it as
+applied, so a redelivery or a retried sender changes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from watcharr.models.media import MediaMetadata
+
+ExtractKind = Literal["video", "playlist", "feed", "apple_episode"]
+JobSource = Literal["shortcut", "batch", "cli", "subscribe"]
+ItemState = Literal["queued", "added", "restored", "failed"]
+TERMINAL_STATES: frozenset[str] = frozenset({"added", "restored", "failed"})
+
+
+def utc_now() -> str:
+    """An ISO-8601 UTC timestamp with millisecond precision, as every message and row uses."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class _Message(_Frozen):
+    v: Literal[1] = 1
+    # When the event happened, set once by the first sender; the persister writes this time rather
+    # than its own clock, so applying a message twice or late yields the same rows.
+    at: str = Field(default_factory=utc_now)
+
+    def _dedup_parts(self) -> tuple[object, ...]:
+        raise NotImplementedError
+
+    def dedup_id(self) -> str:
+        """Deterministic id (≤128 chars) for FIFO deduplication and the persister's applied log."""
+        material = "|".join(str(p) for p in (self.__class__.__name__, *self._dedup_parts()))
+        return hashlib.sha256(material.encode()).hexdigest()
+
+
+# ---- ExtractQueue ---------------------------------------------------------------------------
+
+
+class FeedSync(_Frozen):
+    """What the extractor needs to sync one subscription without re-sending known episodes."""
+
+    subscription_id: str
+    etag: str | None = None
+    last_modified: str | None = None
+    # Short hashes of the episode keys the database already has for this feed (see feed_item_key).
+    known_keys: list[str] = Field(default_factory=list)
+    # How many of the newest unknown episodes to add; None means all of them.
+    backfill: int | None = None
+
+
+class ExtractRequest(_Message):
+    type: Literal["ExtractRequest"] = "ExtractRequest"
+    user_id: int
+    url: str
+    kind: ExtractKind
+    job_id: str | None = None
+    item_id: str | None = None
+    media_key: str | None = None
+    tag: str | None = None
+    feed: FeedSync | None = None
+
+    def _dedup_parts(self) -> tuple[object, ...]:
+        return (self.job_id, self.item_id, self.url, self.at)
+
+
+# ---- ResultsQueue.fifo ------------------------------------------------------------------------
+
+
+class JobItemSpec(_Frozen):
+    item_id: str
+    url: str
+    kind: ExtractKind
+    media_key: str | None = None
+    tag: str | None = None
+
+
+class UserCreated(_Message):
+    type: Literal["UserCreated"] = "UserCreated"
+    username: str
+    token_hash: str
+
+    def _dedup_parts(self) -> tuple[object, ...]:
+        return (self.username,)
+
+
+class TokenRotated(_Message):
+    type: Literal["TokenRotated"] = "TokenRotated"
+    username: str
+    token_hash: str
+
+    def _dedup_parts(self) -> tuple[object, ...]:
+        return (self.username, self.token_hash)
+
+
+class JobCreated(_Message):
+    type: Literal["JobCreated"] = "JobCreated"
+    job_id: str
+    user_id: int
+    source: JobSource
+    items: list[JobItemSpec]
+
+    def _dedup_parts(self) -> tuple[object, ...]:
+        return (self.job_id,)
+
+
+class JobItemsAdded(_Message):
+    """More items of a job: the rest of a large batch, or the entries of a playlist."""
+
+    type: Literal["JobItemsAdded"] = "JobItemsAdded"
+    job_id: str
+    items: list[JobItemSpec]
+    parent_item_id: str | None = None
+    # Playlist entries beyond the limit, reported on the job rather than silently dropped.
+    left_out: int = 0
+
+    def _dedup_parts(self) -> tuple[object, ...]:
+        first = self.items[0].item_id if self.items else ""
+        return (self.job_id, self.parent_item_id, first)
+
+
+class EpisodeExtracted(_Message):
+    type: Literal["EpisodeExtracted"] = "EpisodeExtracted"
+    user_id: int
+    media: MediaMetadata
+    origin: Literal["add", "sync"] = "add"
+    job_id: str | None = None
+    item_id: str | None = None
+    tag: str | None = None
+    subscription_id: str | None = None
+
+    def _dedup_parts(self) -> tuple[object, ...]:
+        if self.item_id is not None:
+            return (self.job_id, self.item_id)
+        return (self.user_id, self.subscription_id, self.media.media_key)
+
+
+class ItemFailed(_Message):
+    type: Literal["ItemFailed"] = "ItemFailed"
+    job_id: str
+    item_id: str
+    reason: str
+    attempts: int = 1
+
+    def _dedup_parts(self) -> tuple[object, ...]:
+        return (self.job_id, self.item_id)
+
+
+class ItemRequeued(_Message):
+    """The reconciler sent an item's ExtractRequest again; counts towards its attempts."""
+
+    type: Literal["ItemRequeued"] = "ItemRequeued"
+    job_id: str
+    item_id: str
+    requeue: int
+
+    def _dedup_parts(self) -> tuple[object, ...]:
+        return (self.job_id, self.item_id, self.requeue)
+
+
+class SubscriptionAdded(_Message):
+    type: Literal["SubscriptionAdded"] = "SubscriptionAdded"
+    subscription_id: str
+    user_id: int
+    feed_url: str
+    tag: str | None = None
+
+    def _dedup_parts(self) -> tuple[object, ...]:
+        return (self.subscription_id, self.at)
+
+
+class SubscriptionRemoved(_Message):
+    type: Literal["SubscriptionRemoved"] = "SubscriptionRemoved"
+    subscription_id: str
+    user_id: int
+
+    def _dedup_parts(self) -> tuple[object, ...]:
+        return (self.subscription_id, self.at)
+
+
+class FeedChecked(_Message):
+    type: Literal["FeedChecked"] = "FeedChecked"
+    subscription_id: str
+    status: Literal["updated", "unchanged", "failed"]
+    etag: str | None = None
+    last_modified: str | None = None
+    title: str | None = None
+    artwork_url: str | None = None
+    final_url: str | None = None
+    redirects: list[str] = Field(default_factory=list)
+    error: str | None = None
+    # Every episode key hash the feed holds now, so later syncs skip what was seen but not backfilled.
+    seen_keys: list[str] = Field(default_factory=list)
+    new_episodes: int = 0
+
+    def _dedup_parts(self) -> tuple[object, ...]:
+        return (self.subscription_id, self.at)
+
+
+ResultMessage = Annotated[
+    UserCreated
+    | TokenRotated
+    | JobCreated
+    | JobItemsAdded
+    | EpisodeExtracted
+    | ItemFailed
+    | ItemRequeued
+    | SubscriptionAdded
+    | SubscriptionRemoved
+    | FeedChecked,
+    Field(discriminator="type"),
+]
+RESULT_MESSAGE: TypeAdapter[ResultMessage] = TypeAdapter(ResultMessage)
+
+
+def parse_result(body: str) -> ResultMessage:
+    """Parse a ResultsQueue message body; raises pydantic.ValidationError on anything else."""
+    return RESULT_MESSAGE.validate_json(body)
