@@ -18,8 +18,9 @@ from watcharr.models.media import MediaMetadata
 
 ExtractKind = Literal["video", "playlist", "feed", "apple_episode"]
 JobSource = Literal["shortcut", "batch", "cli", "subscribe"]
-ItemState = Literal["queued", "added", "restored", "failed"]
-TERMINAL_STATES: frozenset[str] = frozenset({"added", "restored", "failed"})
+# A playlist's own item ends `expanded` once its entries are items of the job.
+ItemState = Literal["queued", "expanded", "added", "restored", "failed"]
+TERMINAL_STATES: frozenset[str] = frozenset({"expanded", "added", "restored", "failed"})
 
 
 def utc_now() -> str:

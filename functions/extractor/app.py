@@ -1,0 +1,52 @@
+"""ExtractorFunction: metadata for each ExtractRequest, sent on to the FIFO queue for the one writer."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from watcharr.adapters.queues import QueuePublisher
+from watcharr.logic.extract import extract
+from watcharr.models.messages import EpisodeExtracted, ExtractRequest, ItemFailed
+from watcharr.observability import logger, metrics, tracer
+from watcharr.settings import get_settings
+
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+@lru_cache(maxsize=1)
+def publisher() -> QueuePublisher:
+    settings = get_settings()
+    return QueuePublisher(settings.extract_queue_url, settings.results_queue_url)
+
+
+@tracer.capture_method
+def record_handler(record: SQSRecord) -> None:
+    request = ExtractRequest.model_validate_json(record.body)
+    if request.job_id:
+        logger.set_correlation_id(request.job_id)
+    attempt = int(record.attributes.approximate_receive_count)
+    logger.append_keys(item_id=request.item_id, kind=request.kind, attempt=attempt)
+    extraction = extract(request, get_settings(), attempt)
+    # Results first: a playlist's children must be items of the job before any of them can finish.
+    publisher().send_results(extraction.results)
+    publisher().send_extract_requests(extraction.requests)
+    added = sum(isinstance(m, EpisodeExtracted) for m in extraction.results)
+    failed = sum(isinstance(m, ItemFailed) for m in extraction.results)
+    if added:
+        metrics.add_metric(name="EpisodesAdded", unit=MetricUnit.Count, value=added)
+    if failed:
+        metrics.add_metric(name="ItemsFailed", unit=MetricUnit.Count, value=failed)
+    logger.info("extracted", extra={"results": len(extraction.results), "fanned_out": len(extraction.requests)})
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

@@ -1,0 +1,38 @@
+"""PodcastSyncFunction: on the schedule, queue every subscribed feed and re-queue stale job items."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from watcharr.adapters.query_client import query_client_for
+from watcharr.adapters.queues import QueuePublisher
+from watcharr.logic.schedule import plan_feed_sync, plan_reconcile, send
+from watcharr.observability import logger, metrics, tracer
+from watcharr.settings import get_settings
+
+
+@lru_cache(maxsize=1)
+def publisher() -> QueuePublisher:
+    settings = get_settings()
+    return QueuePublisher(settings.extract_queue_url, settings.results_queue_url)
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: Any, context: LambdaContext) -> dict[str, Any]:
+    """The event is not read: EventBridge Scheduler may deliver `{}`, a string or nothing at all."""
+    query = query_client_for(get_settings())
+    feeds = plan_feed_sync(query)
+    send(publisher(), feeds)
+    stale = plan_reconcile(query)
+    send(publisher(), stale)
+    metrics.add_metric(name="FeedsQueued", unit=MetricUnit.Count, value=len(feeds.requests))
+    metrics.add_metric(name="ItemsRequeued", unit=MetricUnit.Count, value=len(stale.requests))
+    summary = {"feedsQueued": len(feeds.requests), "itemsRequeued": len(stale.requests), "itemsGivenUp": len(stale.results) - len(stale.requests)}
+    logger.info("scheduled sync", extra=summary)
+    return summary

@@ -1,0 +1,87 @@
+"""Sending to the two queues through boto3 (moto's server in local mode, SQS on AWS)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from functools import lru_cache
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from watcharr import limits
+from watcharr.models.messages import ExtractRequest, ResultMessage
+
+# One group: the FIFO queue hands the persister one message at a time, in order (invariant 1).
+RESULTS_MESSAGE_GROUP = "watcharr"
+_SQS_BATCH = 10
+_MAX_BATCH_BYTES = 240 * 1024
+
+
+class QueueSendError(RuntimeError):
+    """SQS refused some entries of a batch even after a retry."""
+
+
+@lru_cache(maxsize=1)
+def sqs_client() -> Any:
+    """One client per process; boto3 honours AWS_ENDPOINT_URL_SQS, which local mode sets."""
+    return boto3.client("sqs", config=Config(retries={"mode": "standard", "max_attempts": 5}))
+
+
+def _batches(bodies: Sequence[str]) -> Iterator[list[int]]:
+    """Indices grouped into SendMessageBatch calls: at most 10 entries and 240 KiB each."""
+    batch: list[int] = []
+    size = 0
+    for index, body in enumerate(bodies):
+        length = len(body.encode())
+        if batch and (len(batch) == _SQS_BATCH or size + length > _MAX_BATCH_BYTES):
+            yield batch
+            batch, size = [], 0
+        batch.append(index)
+        size += length
+    if batch:
+        yield batch
+
+
+class QueuePublisher:
+    """Sends ExtractRequests to the standard queue and persister messages to the FIFO queue."""
+
+    def __init__(self, extract_queue_url: str, results_queue_url: str, client: Any | None = None) -> None:
+        self.extract_queue_url = extract_queue_url
+        self.results_queue_url = results_queue_url
+        self.client = client if client is not None else sqs_client()
+
+    def send_results(self, messages: Sequence[ResultMessage]) -> None:
+        """Send in order, each with the fixed group and its deterministic deduplication id."""
+        bodies = [m.model_dump_json(exclude_none=True) for m in messages]
+        for batch in _batches(bodies):
+            entries = [
+                {
+                    "Id": str(i),
+                    "MessageBody": bodies[i],
+                    "MessageGroupId": RESULTS_MESSAGE_GROUP,
+                    "MessageDeduplicationId": messages[i].dedup_id(),
+                }
+                for i in batch
+            ]
+            self._send_batch(self.results_queue_url, entries)
+
+    def send_extract_requests(self, requests: Sequence[ExtractRequest]) -> None:
+        bodies = [r.model_dump_json(exclude_none=True) for r in requests]
+        for batch in _batches(bodies):
+            self._send_batch(self.extract_queue_url, [{"Id": str(i), "MessageBody": bodies[i]} for i in batch])
+
+    def _send_batch(self, queue_url: str, entries: list[dict[str, str]]) -> None:
+        for _attempt in range(2):
+            response = self.client.send_message_batch(QueueUrl=queue_url, Entries=entries)
+            failed = {f["Id"] for f in response.get("Failed", [])}
+            if not failed:
+                return
+            # Retrying only the refused entries is safe: FIFO entries keep their dedup ids.
+            entries = [e for e in entries if e["Id"] in failed]
+        raise QueueSendError(f"SQS refused {len(entries)} message(s) for {queue_url}")
+
+
+def message_fits(message: ResultMessage) -> bool:
+    """Whether a message stays under the size the queues are given (limits.MAX_MESSAGE_BYTES)."""
+    return len(message.model_dump_json(exclude_none=True).encode()) <= limits.MAX_MESSAGE_BYTES

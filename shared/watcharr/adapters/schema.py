@@ -1,0 +1,144 @@
+"""The SQLite schema as numbered migrations, applied in order by the one writer.
+
+`PRAGMA user_version` records how many have been applied. Columns follow the reference app's
+where they apply, so an existing 2watcharr database can be imported later without a mapping maze.
+"""
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: users, the media list, jobs, subscriptions and the applied-message log.
+    """
+    CREATE TABLE users (
+        id INTEGER PRIMARY KEY,
+        username TEXT NOT NULL UNIQUE,
+        display_name TEXT,
+        is_admin INTEGER NOT NULL DEFAULT 0,
+        token_hash TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+
+    CREATE TABLE channels (
+        id TEXT PRIMARY KEY,
+        type TEXT NOT NULL CHECK (type IN ('video', 'podcast')),
+        name TEXT,
+        description TEXT,
+        thumbnail_url TEXT,
+        url TEXT,
+        updated_at TEXT NOT NULL
+    );
+
+    CREATE TABLE episodes (
+        id INTEGER PRIMARY KEY,
+        user_id INTEGER NOT NULL REFERENCES users(id),
+        type TEXT NOT NULL CHECK (type IN ('video', 'podcast')),
+        external_id TEXT NOT NULL,
+        title TEXT NOT NULL,
+        description TEXT,
+        duration INTEGER,
+        thumbnail_url TEXT,
+        url TEXT NOT NULL,
+        upload_date TEXT,
+        published_date TEXT,
+        view_count INTEGER,
+        channel_id TEXT REFERENCES channels(id),
+        watched INTEGER NOT NULL DEFAULT 0,
+        watch_status TEXT NOT NULL DEFAULT 'unwatched',
+        favorite INTEGER NOT NULL DEFAULT 0,
+        is_deleted INTEGER NOT NULL DEFAULT 0,
+        priority TEXT NOT NULL DEFAULT 'none',
+        is_short INTEGER NOT NULL DEFAULT 0,
+        like_status TEXT,
+        notes TEXT,
+        is_archived INTEGER NOT NULL DEFAULT 0,
+        partial_metadata INTEGER NOT NULL DEFAULT 0,
+        subscription_id TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        UNIQUE (external_id, user_id)
+    );
+    CREATE INDEX episodes_user_created ON episodes (user_id, is_deleted, created_at DESC);
+
+    CREATE TABLE tags (
+        id INTEGER PRIMARY KEY,
+        user_id INTEGER NOT NULL REFERENCES users(id),
+        name TEXT NOT NULL,
+        color TEXT,
+        created_at TEXT NOT NULL,
+        UNIQUE (user_id, name)
+    );
+
+    CREATE TABLE episode_tags (
+        episode_id INTEGER NOT NULL REFERENCES episodes(id),
+        tag_id INTEGER NOT NULL REFERENCES tags(id),
+        PRIMARY KEY (episode_id, tag_id)
+    );
+
+    CREATE TABLE media_events (
+        id INTEGER PRIMARY KEY,
+        episode_id INTEGER NOT NULL REFERENCES episodes(id),
+        type TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+
+    CREATE TABLE jobs (
+        id TEXT PRIMARY KEY,
+        user_id INTEGER NOT NULL REFERENCES users(id),
+        source TEXT NOT NULL,
+        left_out INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX jobs_user ON jobs (user_id, created_at DESC);
+
+    CREATE TABLE job_items (
+        id TEXT PRIMARY KEY,
+        job_id TEXT NOT NULL REFERENCES jobs(id),
+        parent_item_id TEXT,
+        url TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        media_key TEXT,
+        tag TEXT,
+        state TEXT NOT NULL DEFAULT 'queued'
+            CHECK (state IN ('queued', 'expanded', 'added', 'restored', 'failed')),
+        reason TEXT,
+        title TEXT,
+        episode_id INTEGER REFERENCES episodes(id),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        requeues INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX job_items_job ON job_items (job_id);
+    CREATE INDEX job_items_queued ON job_items (state, updated_at);
+
+    CREATE TABLE subscriptions (
+        id TEXT PRIMARY KEY,
+        user_id INTEGER NOT NULL REFERENCES users(id),
+        feed_url TEXT NOT NULL,
+        title TEXT,
+        artwork_url TEXT,
+        tag TEXT,
+        etag TEXT,
+        last_modified TEXT,
+        last_sync_at TEXT,
+        last_status TEXT,
+        last_error TEXT,
+        is_active INTEGER NOT NULL DEFAULT 1,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        UNIQUE (user_id, feed_url)
+    );
+
+    CREATE TABLE subscription_seen_items (
+        subscription_id TEXT NOT NULL REFERENCES subscriptions(id),
+        key_hash TEXT NOT NULL,
+        PRIMARY KEY (subscription_id, key_hash)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE applied_messages (
+        dedup_id TEXT PRIMARY KEY,
+        type TEXT NOT NULL,
+        applied_at TEXT NOT NULL
+    ) WITHOUT ROWID;
+    """,
+)

@@ -1,0 +1,557 @@
+"""Reads template.yaml for local mode, so queues and pollers behave as the stack declares.
+
+Local mode creates its queues in moto and plays the event source mappings and the schedule itself. Every
+attribute it needs (FIFO, visibility timeout, redrive, batch size, concurrency, environment wiring, the
+sync rate) is read here from the template, never copied into code, so the two cannot drift apart.
+
+Only what local mode needs is understood: parameters with their defaults, mappings, conditions, the SAM
+Globals of functions, SQS queues, SQS, HttpApi and schedule events. Anything else that a needed value
+depends on raises ``TemplateError`` instead of being guessed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol, TypeVar
+
+import yaml
+
+DEFAULT_STACK_NAME = "watcharr"
+# Pseudo parameters as seen locally; only names built from them (queue names) matter here.
+_LOCAL_PSEUDO_PARAMETERS = {
+    "AWS::Region": "us-east-1",
+    "AWS::AccountId": "000000000000",
+    "AWS::Partition": "aws",
+    "AWS::URLSuffix": "amazonaws.com",
+}
+# What SQS and Lambda use when the template says nothing.
+_SQS_DEFAULT_VISIBILITY_TIMEOUT = 30
+_SQS_EVENT_DEFAULT_BATCH_SIZE = 10
+_LAMBDA_DEFAULT_TIMEOUT = 3
+_RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
+_UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
+_SUB_VARIABLE = re.compile(r"\$\{([^}!][^}]*)\}")
+# What `!Ref AWS::NoValue` resolves to: the property or list item is left out.
+_NO_VALUE = object()
+
+
+class TemplateError(ValueError):
+    """The template holds something local mode cannot honour faithfully."""
+
+
+# ---- YAML with CloudFormation's short-form tags -------------------------------------------------------
+
+
+class _CloudFormationLoader(yaml.SafeLoader):
+    """A safe loader that turns ``!Ref x`` into ``{"Ref": "x"}``, ``!Sub s`` into ``{"Fn::Sub": s}``..."""
+
+
+def _construct_intrinsic(loader: yaml.SafeLoader, tag_suffix: str, node: yaml.Node) -> dict[str, Any]:
+    value: Any
+    if isinstance(node, yaml.ScalarNode):
+        value = loader.construct_scalar(node)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+    if tag_suffix in {"Ref", "Condition"}:
+        return {tag_suffix: value}
+    # The short form `!GetAtt Resource.Attribute` is one string; the long form is a list.
+    if tag_suffix == "GetAtt" and isinstance(value, str):
+        value = value.split(".", 1)
+    return {f"Fn::{tag_suffix}": value}
+
+
+_CloudFormationLoader.add_multi_constructor("!", _construct_intrinsic)
+
+
+def parse_template(text: str) -> dict[str, Any]:
+    """Parse a CloudFormation/SAM template written in YAML, short-form intrinsic tags included."""
+    document = yaml.load(text, Loader=_CloudFormationLoader)
+    if not isinstance(document, dict) or not isinstance(document.get("Resources"), dict):
+        raise TemplateError("not a CloudFormation template: no Resources mapping")
+    return document
+
+
+# ---- What local mode reads ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueueSpec:
+    """An SQS queue as the template declares it, named for the local stack."""
+
+    logical_id: str
+    name: str
+    fifo: bool
+    content_based_dedup: bool
+    visibility_timeout: int
+    dlq_logical_id: str | None
+    max_receive_count: int | None
+    message_retention_period: int | None = None
+    deduplication_scope: str | None = None
+    fifo_throughput_limit: str | None = None
+
+    def sqs_attributes(self, dlq_arn: str | None = None) -> dict[str, str]:
+        """The attributes for SQS CreateQueue; pass the dead-letter queue's ARN when it has one."""
+        attributes = {"VisibilityTimeout": str(self.visibility_timeout)}
+        if self.fifo:
+            attributes["FifoQueue"] = "true"
+            attributes["ContentBasedDeduplication"] = str(self.content_based_dedup).lower()
+        if self.message_retention_period is not None:
+            attributes["MessageRetentionPeriod"] = str(self.message_retention_period)
+        if self.deduplication_scope is not None:
+            attributes["DeduplicationScope"] = self.deduplication_scope
+        if self.fifo_throughput_limit is not None:
+            attributes["FifoThroughputLimit"] = self.fifo_throughput_limit
+        if self.dlq_logical_id is not None:
+            if dlq_arn is None:
+                raise TemplateError(f"{self.logical_id} has a dead-letter queue: its ARN is needed")
+            redrive = {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": self.max_receive_count}
+            attributes["RedrivePolicy"] = json.dumps(redrive)
+        return attributes
+
+
+@dataclass(frozen=True)
+class EventSourceSpec:
+    """An SQS event source mapping: which function polls which queue, and how."""
+
+    function_logical_id: str
+    queue_logical_id: str
+    batch_size: int
+    maximum_concurrency: int | None
+    report_batch_item_failures: bool
+    reserved_concurrency: int | None
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    """A Lambda function: where its code is and the environment the template gives it.
+
+    ``environment`` holds the literal values (Globals merged in); ``queue_urls`` and ``function_names``
+    map the remaining variables to the logical id of the queue whose URL, or the function whose name,
+    the template puts there.
+    """
+
+    logical_id: str
+    code_dir: Path
+    handler: str
+    timeout: int
+    reserved_concurrency: int | None
+    environment: dict[str, str]
+    queue_urls: dict[str, str]
+    function_names: dict[str, str]
+
+    def resolved_environment(
+        self, queue_urls: Mapping[str, str], function_names: Mapping[str, str]
+    ) -> dict[str, str]:
+        """The full environment, given each queue's URL and each function's name by logical id."""
+        resolved = dict(self.environment)
+        resolved.update({var: queue_urls[queue_id] for var, queue_id in self.queue_urls.items()})
+        resolved.update({var: function_names[fn_id] for var, fn_id in self.function_names.items()})
+        return resolved
+
+
+@dataclass(frozen=True)
+class ScheduleSpec:
+    """A scheduled invocation of a function, as a rate."""
+
+    function_logical_id: str
+    expression: str
+    rate_seconds: int
+
+
+@dataclass(frozen=True)
+class HttpRouteSpec:
+    """An HttpApi route and the function behind it."""
+
+    function_logical_id: str
+    method: str
+    path: str
+
+
+@dataclass(frozen=True)
+class StackSpec:
+    """Everything local mode needs from the template. ``queues`` lists dead-letter queues first."""
+
+    parameters: dict[str, str | int | float]
+    queues: tuple[QueueSpec, ...]
+    functions: tuple[FunctionSpec, ...]
+    event_sources: tuple[EventSourceSpec, ...]
+    schedules: tuple[ScheduleSpec, ...]
+    http_routes: tuple[HttpRouteSpec, ...]
+
+    def queue(self, logical_id: str) -> QueueSpec:
+        """The queue with this logical id."""
+        return _by_logical_id(self.queues, logical_id)
+
+    def function(self, logical_id: str) -> FunctionSpec:
+        """The function with this logical id."""
+        return _by_logical_id(self.functions, logical_id)
+
+
+class _HasLogicalId(Protocol):
+    @property
+    def logical_id(self) -> str: ...
+
+
+_Spec = TypeVar("_Spec", bound=_HasLogicalId)
+
+
+def _by_logical_id(items: tuple[_Spec, ...], logical_id: str) -> _Spec:
+    for item in items:
+        if item.logical_id == logical_id:
+            return item
+    raise KeyError(logical_id)
+
+
+def parse_rate(expression: str) -> int:
+    """Seconds between runs of ``rate(N minute|minutes|hour|hours|day|days)``; cron is not supported."""
+    match = _RATE.match(expression.strip())
+    if match is None:
+        raise TemplateError(f"local mode understands rate(N unit) schedules only, not {expression!r}")
+    count, unit = int(match[1]), match[2].removesuffix("s")
+    if count < 1:
+        raise TemplateError(f"a schedule rate must be at least 1 {unit}: {expression!r}")
+    return count * _UNIT_SECONDS[unit]
+
+
+def load_template(
+    path: Path,
+    stack_name: str = DEFAULT_STACK_NAME,
+    parameter_overrides: Mapping[str, str] | None = None,
+) -> StackSpec:
+    """Read the SAM template at ``path`` as a stack named ``stack_name`` with default parameters.
+
+    ``parameter_overrides`` replaces defaults, as ``sam deploy --parameter-overrides`` would.
+    """
+    template = parse_template(path.read_text(encoding="utf-8"))
+    resolver = _Resolver(template, stack_name, parameter_overrides or {})
+    resources = {
+        logical_id: resource
+        for logical_id, resource in template["Resources"].items()
+        if resolver.is_created(resource)
+    }
+    queues = _read_queues(resources, resolver)
+    functions, event_sources, schedules, routes = _read_functions(
+        resources, template, resolver, path.parent, {q.logical_id for q in queues}
+    )
+    return StackSpec(
+        parameters=dict(resolver.parameters),
+        queues=queues,
+        functions=functions,
+        event_sources=event_sources,
+        schedules=schedules,
+        http_routes=routes,
+    )
+
+
+# ---- Resolving intrinsic functions ----------------------------------------------------------------------
+
+
+class _Resolver:
+    """Evaluates the intrinsics that need no deployed resource; references to resources stay as they are."""
+
+    def __init__(self, template: dict[str, Any], stack_name: str, overrides: Mapping[str, str]) -> None:
+        self._mappings: dict[str, Any] = template.get("Mappings") or {}
+        self._condition_defs: dict[str, Any] = template.get("Conditions") or {}
+        self._conditions: dict[str, bool] = {}
+        self.pseudo = {**_LOCAL_PSEUDO_PARAMETERS, "AWS::StackName": stack_name}
+        self.parameters = _read_parameters(template.get("Parameters") or {}, overrides)
+
+    def is_created(self, resource: dict[str, Any]) -> bool:
+        condition = resource.get("Condition")
+        return condition is None or self.condition(condition)
+
+    def condition(self, name: str) -> bool:
+        if name not in self._conditions:
+            if name not in self._condition_defs:
+                raise TemplateError(f"unknown condition {name!r}")
+            self._conditions[name] = bool(self.resolve(self._condition_defs[name]))
+        return self._conditions[name]
+
+    def resolve(self, value: Any) -> Any:
+        if isinstance(value, list):
+            items = (self.resolve(item) for item in value)
+            return [item for item in items if item is not _NO_VALUE]
+        if not isinstance(value, dict):
+            return value
+        if len(value) != 1:
+            entries = ((key, self.resolve(item)) for key, item in value.items())
+            return {key: item for key, item in entries if item is not _NO_VALUE}
+        ((key, arg),) = value.items()
+        if key == "Ref":
+            if arg == "AWS::NoValue":
+                return _NO_VALUE
+            if arg in self.parameters:
+                return self.parameters[arg]
+            if arg in self.pseudo:
+                return self.pseudo[arg]
+            return value
+        if key == "Fn::Sub":
+            return self._sub(arg)
+        if key == "Fn::FindInMap":
+            map_name, top, second = (self.resolve(part) for part in arg)
+            try:
+                return self._mappings[map_name][top][second]
+            except KeyError as error:
+                raise TemplateError(f"Fn::FindInMap found nothing at {map_name}/{top}/{second}") from error
+        if key == "Fn::If":
+            name, when_true, when_false = arg
+            return self.resolve(when_true if self.condition(name) else when_false)
+        if key == "Condition":
+            return self.condition(arg)
+        if key == "Fn::Equals":
+            left, right = self.resolve(arg)
+            return str(left) == str(right)
+        if key == "Fn::Not":
+            return not self.resolve(arg[0])
+        if key == "Fn::And":
+            return all(self.resolve(arg))
+        if key == "Fn::Or":
+            return any(self.resolve(arg))
+        if key == "Fn::Join":
+            separator, parts = arg
+            return separator.join(str(_literal(part, key)) for part in _literal(self.resolve(parts), key))
+        if key == "Fn::Select":
+            index, items = self.resolve(arg)
+            return _literal(items, key)[int(index)]
+        resolved = self.resolve(arg)
+        return {key: resolved}
+
+    def _sub(self, arg: Any) -> str:
+        text, variables = (arg, {}) if isinstance(arg, str) else (arg[0], self.resolve(arg[1]))
+
+        def replace(match: re.Match[str]) -> str:
+            name = match[1]
+            if name in variables:
+                return str(_literal(variables[name], "Fn::Sub"))
+            if name in self.parameters:
+                return str(self.parameters[name])
+            if name in self.pseudo:
+                return self.pseudo[name]
+            raise TemplateError(f"Fn::Sub needs ${{{name}}}, which exists only once deployed: {text!r}")
+
+        return _SUB_VARIABLE.sub(replace, text)
+
+
+def _read_parameters(declared: dict[str, Any], overrides: Mapping[str, str]) -> dict[str, str | int | float]:
+    unknown = set(overrides) - set(declared)
+    if unknown:
+        raise TemplateError(f"no such parameter(s): {', '.join(sorted(unknown))}")
+    values: dict[str, str | int | float] = {}
+    for name, spec in declared.items():
+        raw = overrides.get(name, spec.get("Default"))
+        if raw is None:
+            raise TemplateError(f"parameter {name} has no default and no override")
+        values[name] = _parameter_value(name, spec, raw)
+    return values
+
+
+def _parameter_value(name: str, spec: dict[str, Any], raw: Any) -> str | int | float:
+    if spec.get("Type") != "Number":
+        text = str(raw)
+        pattern = spec.get("AllowedPattern")
+        if pattern is not None and re.fullmatch(pattern, text) is None:
+            raise TemplateError(f"parameter {name}={text!r} does not match {pattern}")
+        return text
+    try:
+        number: int | float = int(raw) if re.fullmatch(r"-?\d+", str(raw)) else float(raw)
+    except ValueError as error:
+        raise TemplateError(f"parameter {name} must be a number, not {raw!r}") from error
+    low, high = spec.get("MinValue"), spec.get("MaxValue")
+    if (low is not None and number < float(low)) or (high is not None and number > float(high)):
+        raise TemplateError(f"parameter {name}={number} is outside [{low}, {high}]")
+    return number
+
+
+# ---- Queues ---------------------------------------------------------------------------------------------
+
+
+def _read_queues(resources: dict[str, Any], resolver: _Resolver) -> tuple[QueueSpec, ...]:
+    queues: list[QueueSpec] = []
+    for logical_id, resource in resources.items():
+        if resource.get("Type") != "AWS::SQS::Queue":
+            continue
+        props = resolver.resolve(resource.get("Properties") or {})
+        fifo = _as_bool(props.get("FifoQueue", False))
+        name = props.get("QueueName")
+        if name is None:
+            name = f"{logical_id}.fifo" if fifo else logical_id
+        redrive = props.get("RedrivePolicy")
+        dlq_id, max_receive = None, None
+        if redrive is not None:
+            dlq_id = _logical_id_of_arn(redrive.get("deadLetterTargetArn"), f"{logical_id} RedrivePolicy")
+            max_receive = int(redrive["maxReceiveCount"])
+        queues.append(
+            QueueSpec(
+                logical_id=logical_id,
+                name=str(_literal(name, f"{logical_id} QueueName")),
+                fifo=fifo,
+                content_based_dedup=_as_bool(props.get("ContentBasedDeduplication", False)),
+                visibility_timeout=int(props.get("VisibilityTimeout", _SQS_DEFAULT_VISIBILITY_TIMEOUT)),
+                dlq_logical_id=dlq_id,
+                max_receive_count=max_receive,
+                message_retention_period=_optional_int(props.get("MessageRetentionPeriod")),
+                deduplication_scope=props.get("DeduplicationScope"),
+                fifo_throughput_limit=props.get("FifoThroughputLimit"),
+            )
+        )
+    return _dead_letter_queues_first(queues)
+
+
+def _dead_letter_queues_first(queues: list[QueueSpec]) -> tuple[QueueSpec, ...]:
+    # A queue's dead-letter queue must exist before the queue can name it in its redrive policy.
+    by_id = {queue.logical_id: queue for queue in queues}
+    ordered: dict[str, QueueSpec] = {}
+
+    def place(queue: QueueSpec, seen: tuple[str, ...]) -> None:
+        if queue.logical_id in seen:
+            raise TemplateError(f"dead-letter queues form a cycle: {' -> '.join((*seen, queue.logical_id))}")
+        if queue.dlq_logical_id is not None:
+            if queue.dlq_logical_id not in by_id:
+                raise TemplateError(
+                    f"{queue.logical_id} sends to {queue.dlq_logical_id}, which is not a queue"
+                )
+            place(by_id[queue.dlq_logical_id], (*seen, queue.logical_id))
+        ordered.setdefault(queue.logical_id, queue)
+
+    for queue in queues:
+        place(queue, ())
+    return tuple(ordered.values())
+
+
+# ---- Functions and their events ---------------------------------------------------------------------------
+
+
+def _read_functions(
+    resources: dict[str, Any],
+    template: dict[str, Any],
+    resolver: _Resolver,
+    base_dir: Path,
+    queue_ids: set[str],
+) -> tuple[
+    tuple[FunctionSpec, ...], tuple[EventSourceSpec, ...], tuple[ScheduleSpec, ...], tuple[HttpRouteSpec, ...]
+]:
+    globals_ = resolver.resolve(((template.get("Globals") or {}).get("Function")) or {})
+    function_ids = {
+        logical_id
+        for logical_id, resource in resources.items()
+        if resource.get("Type") == "AWS::Serverless::Function"
+    }
+    functions: list[FunctionSpec] = []
+    event_sources: list[EventSourceSpec] = []
+    schedules: list[ScheduleSpec] = []
+    routes: list[HttpRouteSpec] = []
+    for logical_id in sorted(function_ids):
+        props = resolver.resolve(resources[logical_id].get("Properties") or {})
+        reserved = _optional_int(props.get("ReservedConcurrentExecutions"))
+        functions.append(_function_spec(logical_id, props, globals_, base_dir, queue_ids, function_ids))
+        for event_name, event in (props.get("Events") or {}).items():
+            where = f"{logical_id} event {event_name}"
+            event_type, event_props = event.get("Type"), event.get("Properties") or {}
+            if event_type == "SQS":
+                event_sources.append(_event_source(logical_id, event_props, reserved, queue_ids, where))
+            elif event_type in {"Schedule", "ScheduleV2"}:
+                expression = str(_literal(event_props["ScheduleExpression"], where))
+                schedules.append(ScheduleSpec(logical_id, expression, parse_rate(expression)))
+            elif event_type == "HttpApi":
+                routes.append(
+                    HttpRouteSpec(logical_id, event_props.get("Method", "ANY").upper(), event_props["Path"])
+                )
+            else:
+                raise TemplateError(f"{where}: local mode cannot play events of type {event_type}")
+    return tuple(functions), tuple(event_sources), tuple(schedules), tuple(routes)
+
+
+def _function_spec(
+    logical_id: str,
+    props: dict[str, Any],
+    globals_: dict[str, Any],
+    base_dir: Path,
+    queue_ids: set[str],
+    function_ids: set[str],
+) -> FunctionSpec:
+    # SAM merges the Globals' variables under the function's own, the function winning on a clash.
+    variables = {
+        **((globals_.get("Environment") or {}).get("Variables") or {}),
+        **((props.get("Environment") or {}).get("Variables") or {}),
+    }
+    environment: dict[str, str] = {}
+    queue_urls: dict[str, str] = {}
+    function_names: dict[str, str] = {}
+    for name, value in variables.items():
+        if not isinstance(value, dict):
+            environment[name] = _env_text(value)
+        elif set(value) == {"Ref"} and value["Ref"] in queue_ids:
+            queue_urls[name] = value["Ref"]
+        elif set(value) == {"Ref"} and value["Ref"] in function_ids:
+            function_names[name] = value["Ref"]
+        else:
+            raise TemplateError(f"{logical_id} {name}: local mode cannot provide {value}")
+    code_uri = props.get("CodeUri", globals_.get("CodeUri"))
+    handler = props.get("Handler", globals_.get("Handler"))
+    if not isinstance(code_uri, str) or not isinstance(handler, str):
+        raise TemplateError(f"{logical_id} needs a local CodeUri and a Handler")
+    return FunctionSpec(
+        logical_id=logical_id,
+        code_dir=(base_dir / code_uri).resolve(),
+        handler=handler,
+        timeout=int(props.get("Timeout", globals_.get("Timeout", _LAMBDA_DEFAULT_TIMEOUT))),
+        reserved_concurrency=_optional_int(props.get("ReservedConcurrentExecutions")),
+        environment=environment,
+        queue_urls=queue_urls,
+        function_names=function_names,
+    )
+
+
+def _event_source(
+    function_id: str, props: dict[str, Any], reserved: int | None, queue_ids: set[str], where: str
+) -> EventSourceSpec:
+    queue_id = _logical_id_of_arn(props.get("Queue"), where)
+    if queue_id not in queue_ids:
+        raise TemplateError(f"{where} polls {queue_id}, which is not a queue of this template")
+    return EventSourceSpec(
+        function_logical_id=function_id,
+        queue_logical_id=queue_id,
+        batch_size=int(props.get("BatchSize", _SQS_EVENT_DEFAULT_BATCH_SIZE)),
+        maximum_concurrency=_optional_int((props.get("ScalingConfig") or {}).get("MaximumConcurrency")),
+        report_batch_item_failures="ReportBatchItemFailures" in (props.get("FunctionResponseTypes") or []),
+        reserved_concurrency=reserved,
+    )
+
+
+# ---- Small conversions ----------------------------------------------------------------------------------
+
+
+def _logical_id_of_arn(value: Any, where: str) -> str:
+    """The resource behind ``!GetAtt Resource.Arn``, the one form the template uses for queue ARNs."""
+    if isinstance(value, dict) and set(value) == {"Fn::GetAtt"}:
+        resource, attribute = value["Fn::GetAtt"]
+        if attribute == "Arn":
+            return str(resource)
+    raise TemplateError(f"{where}: expected !GetAtt <Queue>.Arn, found {value!r}")
+
+
+def _literal(value: Any, where: str) -> Any:
+    if isinstance(value, dict):
+        raise TemplateError(f"{where} needs a deployed resource ({value}), which local mode cannot supply")
+    return value
+
+
+def _as_bool(value: Any) -> bool:
+    return value if isinstance(value, bool) else str(value).lower() == "true"
+
+
+def _optional_int(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+def _env_text(value: Any) -> str:
+    # CloudFormation turns YAML scalars into strings; booleans become "true"/"false" as JSON spells them.
+    if isinstance(value, bool):
+        return str(value).lower()
+    return str(value)

@@ -1,0 +1,123 @@
+"""Turning accepted links into one job: a JobCreated for the writer and one ExtractRequest per link.
+
+The job is sent to the FIFO queue before any ExtractRequest, so the persister always knows a job's
+items before a result for one of them can reach it.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from watcharr.adapters.query_client import QueryClient
+from watcharr.adapters.queues import QueuePublisher
+from watcharr.domain.urls import UnsupportedLink, normalize_link
+from watcharr.models.api import LinkResult
+from watcharr.models.messages import (
+    ExtractRequest,
+    JobCreated,
+    JobItemSpec,
+    JobItemsAdded,
+    JobSource,
+    ResultMessage,
+    TERMINAL_STATES,
+    utc_now,
+)
+from watcharr.models.queries import GetJob
+
+# 50 items of at most ~4 KiB each keep every job message far below the SQS size limit.
+ITEMS_PER_MESSAGE = 50
+
+
+@dataclass(frozen=True)
+class LinkRequest:
+    text: str
+    tag: str | None = None
+
+
+@dataclass
+class JobPlan:
+    job_id: str
+    results: list[LinkResult] = field(default_factory=list)
+    messages: list[ResultMessage] = field(default_factory=list)
+    requests: list[ExtractRequest] = field(default_factory=list)
+
+    @property
+    def accepted(self) -> int:
+        return len(self.requests)
+
+
+def new_job_id() -> str:
+    return uuid.uuid4().hex
+
+
+def item_id(job_id: str, index: int) -> str:
+    """Item ids are derived from their job, so a re-sent plan names the same items."""
+    return f"{job_id}-{index:04d}"
+
+
+def plan_job(user_id: int, links: Sequence[LinkRequest], source: JobSource, job_id: str | None = None) -> JobPlan:
+    """Classify every link; the supported ones become the job's items, the others NOK results."""
+    plan = JobPlan(job_id=job_id or new_job_id())
+    at = utc_now()
+    items: list[JobItemSpec] = []
+    for link in links:
+        try:
+            media = normalize_link(link.text)
+        except UnsupportedLink as exc:
+            plan.results.append(LinkResult(url=link.text, status="NOK", reason=exc.reason))
+            continue
+        spec = JobItemSpec(
+            item_id=item_id(plan.job_id, len(items)),
+            url=media.url,
+            kind=media.kind,
+            media_key=media.media_key,
+            tag=link.tag,
+        )
+        items.append(spec)
+        plan.results.append(LinkResult(url=link.text, status="QUEUED"))
+        plan.requests.append(
+            ExtractRequest(
+                at=at,
+                user_id=user_id,
+                job_id=plan.job_id,
+                item_id=spec.item_id,
+                url=spec.url,
+                kind=spec.kind,
+                media_key=spec.media_key,
+                tag=spec.tag,
+            )
+        )
+    if items:
+        chunks = [items[i : i + ITEMS_PER_MESSAGE] for i in range(0, len(items), ITEMS_PER_MESSAGE)]
+        plan.messages.append(JobCreated(at=at, job_id=plan.job_id, user_id=user_id, source=source, items=chunks[0]))
+        plan.messages.extend(JobItemsAdded(at=at, job_id=plan.job_id, items=chunk) for chunk in chunks[1:])
+    return plan
+
+
+def submit_job(publisher: QueuePublisher, plan: JobPlan) -> None:
+    """Record the job with the writer first, then fan its items out to the extractors."""
+    publisher.send_results(plan.messages)
+    publisher.send_extract_requests(plan.requests)
+
+
+def wait_for_item(
+    query: QueryClient, user_id: int, job_id: str, item_id: str, seconds: float
+) -> dict[str, Any] | None:
+    """Poll the job until the item is terminal or `seconds` pass; the item's view, or None on time-out."""
+    deadline = time.monotonic() + seconds
+    pause = 0.1
+    while True:
+        answer = query(GetJob(user_id=user_id, job_id=job_id))
+        if answer.get("found"):
+            for item in answer["job"]["items"]:
+                if item["id"] == item_id and item["state"] in TERMINAL_STATES:
+                    return item
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return None
+        time.sleep(min(pause, remaining))
+        pause = min(pause * 1.5, 1.0)

@@ -1,0 +1,162 @@
+"""The persister's rules: how each FIFO message changes the database.
+
+Each message is applied in one transaction together with a row in `applied_messages` keyed by its
+deterministic dedup id, so a redelivered message finds that row and changes nothing (invariant 3).
+Rows take their times from the message, not the clock, for the same reason.
+"""
+
+from __future__ import annotations
+
+from functools import singledispatch
+from typing import Literal
+
+from watcharr.adapters.store import WriteStore
+from watcharr.observability import logger
+from watcharr.models.messages import (
+    EpisodeExtracted,
+    FeedChecked,
+    ItemFailed,
+    ItemRequeued,
+    JobCreated,
+    JobItemsAdded,
+    ResultMessage,
+    SubscriptionAdded,
+    SubscriptionRemoved,
+    TokenRotated,
+    UserCreated,
+)
+
+Outcome = Literal["applied", "duplicate"]
+EpisodeOutcome = Literal["added", "restored", "unchanged"]
+
+
+def apply_result(store: WriteStore, message: ResultMessage) -> Outcome:
+    """Apply one message atomically, once."""
+    dedup_id = message.dedup_id()
+    with store.transaction():
+        if store.was_applied(dedup_id):
+            return "duplicate"
+        _apply(message, store)
+        store.mark_applied(dedup_id, message.type, message.at)
+    return "applied"
+
+
+@singledispatch
+def _apply(message: ResultMessage, store: WriteStore) -> None:
+    raise TypeError(f"no rule for {type(message).__name__}")
+
+
+@_apply.register
+def _(message: UserCreated, store: WriteStore) -> None:
+    if not store.insert_user(message.username, message.token_hash, message.at):
+        logger.warning("user already exists; token unchanged", extra={"username": message.username})
+
+
+@_apply.register
+def _(message: TokenRotated, store: WriteStore) -> None:
+    if not store.set_token_hash(message.username, message.token_hash, message.at):
+        logger.warning("no such user; token not rotated", extra={"username": message.username})
+
+
+@_apply.register
+def _(message: JobCreated, store: WriteStore) -> None:
+    store.insert_job(message.job_id, message.user_id, message.source, message.at)
+    store.insert_items(message.job_id, message.items, None, message.at)
+
+
+@_apply.register
+def _(message: JobItemsAdded, store: WriteStore) -> None:
+    store.insert_items(message.job_id, message.items, message.parent_item_id, message.at)
+    if message.left_out:
+        store.add_left_out(message.job_id, message.left_out, message.at)
+    if message.parent_item_id is not None:
+        reason = f"{message.left_out} entries beyond the playlist limit left out" if message.left_out else None
+        store.finish_item(message.parent_item_id, state="expanded", reason=reason, at=message.at)
+
+
+@_apply.register
+def _(message: EpisodeExtracted, store: WriteStore) -> None:
+    item = store.item(message.item_id) if message.item_id else None
+    if item is not None and item["state"] in ("added", "restored"):
+        # A second result for a finished item (the reconciler re-queued it while the first was in flight).
+        return
+    outcome, episode_id = restore_or_insert_episode(store, message)
+    if item is not None:
+        store.finish_item(
+            item["id"],
+            state="restored" if outcome == "restored" else "added",
+            title=message.media.title,
+            episode_id=episode_id,
+            attempts=item["attempts"] + 1,
+            at=message.at,
+        )
+
+
+def restore_or_insert_episode(store: WriteStore, message: EpisodeExtracted) -> tuple[EpisodeOutcome, int]:
+    """Insert a new episode, or restore the user's existing one as the reference app does.
+
+    A user's add of something already on the list un-deletes it, resets its watch state, refreshes
+    its metadata and replaces its tags when a tag is given. A feed sync never restores: an episode the
+    user deleted stays deleted.
+    """
+    media = message.media
+    if media.channel is not None:
+        store.upsert_channel(media.channel, message.at)
+    existing = store.find_episode(message.user_id, media.media_key)
+    if existing is None:
+        episode_id = store.insert_episode(message.user_id, media, message.subscription_id, message.at)
+        outcome: EpisodeOutcome = "added"
+    elif message.origin == "sync":
+        return "unchanged", existing["id"]
+    else:
+        episode_id = existing["id"]
+        store.restore_episode(episode_id, media, message.at)
+        outcome = "restored"
+    if message.tag:
+        store.replace_tags(message.user_id, episode_id, [message.tag], message.at)
+    store.log_event(episode_id, outcome, message.at)
+    return outcome, episode_id
+
+
+@_apply.register
+def _(message: ItemFailed, store: WriteStore) -> None:
+    item = store.item(message.item_id)
+    if item is None:
+        logger.warning("failure for an unknown item", extra={"item_id": message.item_id})
+        return
+    if item["state"] != "queued":
+        return  # a late failure never overrides a result that already arrived
+    store.finish_item(item["id"], state="failed", reason=message.reason, attempts=message.attempts, at=message.at)
+
+
+@_apply.register
+def _(message: ItemRequeued, store: WriteStore) -> None:
+    store.count_requeue(message.item_id, message.requeue, message.at)
+
+
+@_apply.register
+def _(message: SubscriptionAdded, store: WriteStore) -> None:
+    store.upsert_subscription(message.subscription_id, message.user_id, message.feed_url, message.tag, message.at)
+
+
+@_apply.register
+def _(message: SubscriptionRemoved, store: WriteStore) -> None:
+    store.deactivate_subscription(message.subscription_id, message.user_id, message.at)
+
+
+@_apply.register
+def _(message: FeedChecked, store: WriteStore) -> None:
+    if store.subscription(message.subscription_id) is None:
+        logger.warning("feed check for an unknown subscription", extra={"subscription_id": message.subscription_id})
+        return
+    store.record_feed_check(
+        message.subscription_id,
+        status=message.status,
+        at=message.at,
+        etag=message.etag,
+        last_modified=message.last_modified,
+        title=message.title,
+        artwork_url=message.artwork_url,
+        error=message.error,
+    )
+    store.add_seen_keys(message.subscription_id, message.seen_keys)

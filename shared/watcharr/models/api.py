@@ -1,0 +1,86 @@
+"""Bodies and answers of the HTTP API, compatible with the 2watcharr Shortcuts people already have."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from watcharr import limits
+
+# The url field may carry a whole share-sheet text around the link, so it may be longer than a URL.
+MAX_SHARE_TEXT_LENGTH = 2 * limits.MAX_URL_LENGTH
+
+
+def _clean_tag(value: str | None) -> str | None:
+    if value is None:
+        return None
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise ValueError("tag must not contain control characters")
+    value = value.strip()
+    return value or None
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class AddEpisodeBody(_Body):
+    url: str = Field(min_length=1, max_length=MAX_SHARE_TEXT_LENGTH, description="A link, or share-sheet text holding one")
+    tag: str | None = Field(default=None, max_length=limits.MAX_TAG_LENGTH)
+
+    _tag = field_validator("tag")(_clean_tag)
+
+
+class AddVideoEntry(_Body):
+    url: str = Field(min_length=1, max_length=MAX_SHARE_TEXT_LENGTH)
+    tag: str | None = Field(default=None, max_length=limits.MAX_TAG_LENGTH)
+
+    _tag = field_validator("tag")(_clean_tag)
+
+
+class SubscribeBody(_Body):
+    feedUrl: str = Field(min_length=1, max_length=limits.MAX_URL_LENGTH, description="RSS/Atom URL or Apple Podcasts show link")
+    tag: str | None = Field(default=None, max_length=limits.MAX_TAG_LENGTH)
+    backfill: int | Literal["all"] = Field(default=1, description="How many of the newest episodes to add now")
+
+    _tag = field_validator("tag")(_clean_tag)
+
+    @field_validator("backfill")
+    @classmethod
+    def _backfill_range(cls, value: int | str) -> int | str:
+        if isinstance(value, int) and not 0 <= value <= 10_000:
+            raise ValueError("backfill must be between 0 and 10000, or 'all'")
+        return value
+
+
+class ErrorAnswer(BaseModel):
+    success: Literal[False] = False
+    error: str
+
+
+class EpisodeSummary(BaseModel):
+    id: int | None
+    title: str | None
+    type: str | None
+    channel: str | None
+
+
+class AddEpisodeAnswer(BaseModel):
+    success: bool
+    jobId: str
+    status: Literal["queued", "added", "restored", "failed"]
+    episode: EpisodeSummary | None = None
+    error: str | None = None
+
+
+class LinkResult(BaseModel):
+    url: str
+    status: Literal["QUEUED", "NOK"]
+    reason: str | None = None
+
+
+class AddVideosAnswer(BaseModel):
+    success: bool
+    jobId: str | None
+    results: list[LinkResult]
