@@ -11,7 +11,6 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
-from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
@@ -40,6 +39,7 @@ DOCS_PATH = "/api/docs"
 PUBLIC_PATHS = frozenset({OPENAPI_PATH, DOCS_PATH})
 API_TITLE = "2watcharr serverless API"
 API_VERSION = "1.0.0"
+UNAVAILABLE = "the list is not reachable right now; try again shortly"
 
 app = APIGatewayHttpResolver(enable_validation=True)
 
@@ -71,22 +71,32 @@ def current_user() -> User:
     return app.context["user"]
 
 
-def authenticate(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response[Any]:
-    """Every route but the API's own documentation needs a valid X-API-Token."""
-    if app.current_event.path in PUBLIC_PATHS:
-        return next_middleware(app)
-    body = app.current_event.body or ""
-    if len(body.encode()) > limits.MAX_BODY_BYTES:
-        return error(413, f"request body is larger than {limits.MAX_BODY_BYTES // 1024} KiB")
+def refusal(event: dict[str, Any]) -> dict[str, Any] | None:
+    """Checked before routing and validation, so nothing about a route is answered without a token."""
+    if event.get("rawPath") in PUBLIC_PATHS:
+        return None
+    headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
+    if len((event.get("body") or "").encode()) > limits.MAX_BODY_BYTES:
+        return plain_error(413, f"request body is larger than {limits.MAX_BODY_BYTES // 1024} KiB")
     try:
-        user = authenticator().user_for(app.current_event.headers.get("x-api-token"))
+        user = authenticator().user_for(headers.get("x-api-token"))
     except NotAuthenticated as exc:
-        return error(401, str(exc))
+        return plain_error(401, str(exc))
+    except QueryFailed:
+        logger.exception("token lookup failed")
+        return plain_error(503, UNAVAILABLE)
     app.append_context(user=user)
-    return next_middleware(app)
+    return None
 
 
-app.use(middlewares=[authenticate])
+def plain_error(status: int, message: str) -> dict[str, Any]:
+    """An error in the HTTP API's response format, for answers given before the resolver runs."""
+    return {
+        "statusCode": status,
+        "headers": {"Content-Type": content_types.APPLICATION_JSON},
+        "body": json.dumps({"success": False, "error": message}),
+        "isBase64Encoded": False,
+    }
 
 
 @app.exception_handler(RequestValidationError)
@@ -101,7 +111,7 @@ def invalid_request(exc: RequestValidationError) -> Response[Any]:
 @app.exception_handler(QueryFailed)
 def query_unavailable(exc: QueryFailed) -> Response[Any]:
     logger.exception("query function failed")
-    return error(503, "the list is not reachable right now; try again shortly")
+    return error(503, UNAVAILABLE)
 
 
 @app.not_found
@@ -117,11 +127,10 @@ def no_route(exc: NotFoundError) -> Response[Any]:
         422: {"description": "Not a supported link", "content": {"application/json": {"model": ErrorAnswer}}},
     },
 )
-@tracer.capture_method
 def add_episode(
     body: AddEpisodeBody,
     wait: Annotated[int, Query(ge=0, le=limits.MAX_WAIT_SECONDS, description="Seconds to wait for the result")] = 0,
-) -> Response[AddEpisodeAnswer]:
+) -> Response[Any]:
     """Add one link (or the link inside share-sheet text) to the caller's list."""
     user = current_user()
     plan = plan_job(user.id, [LinkRequest(body.url, body.tag)], source="shortcut")
@@ -155,10 +164,9 @@ def add_episode(
         422: {"description": "No supported link", "content": {"application/json": {"model": ErrorAnswer}}},
     },
 )
-@tracer.capture_method
 def add_videos(
     body: Annotated[list[AddVideoEntry], Body(min_length=1, max_length=limits.MAX_URLS_PER_BATCH)],
-) -> Response[AddVideosAnswer]:
+) -> Response[Any]:
     """Add a batch of links as one job; each unsupported link is reported NOK with its reason."""
     user = current_user()
     plan = plan_job(user.id, [LinkRequest(entry.url, entry.tag) for entry in body], source="batch")
@@ -172,7 +180,6 @@ def add_videos(
 
 
 @app.get("/api/jobs/<job_id>")
-@tracer.capture_method
 def get_job(job_id: Annotated[str, Path(max_length=64, pattern=r"^[0-9a-f]{32}$")]) -> Response[Any]:
     """A job's totals by state and each item's url, state, title and reason."""
     answer = query_client_for(get_settings())(GetJob(user_id=current_user().id, job_id=job_id))
@@ -182,7 +189,6 @@ def get_job(job_id: Annotated[str, Path(max_length=64, pattern=r"^[0-9a-f]{32}$"
 
 
 @app.get("/api/episodes")
-@tracer.capture_method
 def list_episodes(
     type: Annotated[str | None, Query(pattern="^(video|podcast)$")] = None,
     watched: bool | None = None,
@@ -213,4 +219,4 @@ app.enable_swagger(path=DOCS_PATH, title=API_TITLE, version=API_VERSION)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+    return refusal(event) or app.resolve(event, context)

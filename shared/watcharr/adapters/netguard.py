@@ -66,7 +66,7 @@ def address_problem(ip: IPAddress) -> str | None:
     return None
 
 
-def _split(url: str) -> tuple[str, str, int]:
+def _split(url: str) -> tuple[str, int]:
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -79,7 +79,7 @@ def _split(url: str) -> tuple[str, str, int]:
     host = parts.hostname
     if not host:
         raise BlockedUrl(f"the URL {url!r} has no host")
-    return scheme, host, port if port is not None else _DEFAULT_PORTS[scheme]
+    return host, port if port is not None else _DEFAULT_PORTS[scheme]
 
 
 def resolve_fetchable(url: str, *, allow_private: bool) -> list[ResolvedAddress]:
@@ -89,7 +89,7 @@ def resolve_fetchable(url: str, *, allow_private: bool) -> list[ResolvedAddress]
     between the check and the connection from slipping past the guard. Raises ``BlockedUrl`` for a
     refused URL and ``OSError`` (``socket.gaierror``) when the host cannot be resolved at all.
     """
-    scheme, host, port = _split(url)
+    host, port = _split(url)
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except UnicodeError as exc:

@@ -34,6 +34,8 @@ _SQS_EVENT_DEFAULT_BATCH_SIZE = 10
 _LAMBDA_DEFAULT_TIMEOUT = 3
 _RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
 _UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
+# SAM names the expression differently in its two schedule event types.
+_SCHEDULE_PROPERTY = {"Schedule": "Schedule", "ScheduleV2": "ScheduleExpression"}
 _SUB_VARIABLE = re.compile(r"\$\{([^}!][^}]*)\}")
 # What `!Ref AWS::NoValue` resolves to: the property or list item is left out.
 _NO_VALUE = object()
@@ -302,7 +304,7 @@ class _Resolver:
         if key == "Fn::If":
             name, when_true, when_false = arg
             return self.resolve(when_true if self.condition(name) else when_false)
-        if key == "Condition":
+        if key == "Condition" and isinstance(arg, str):
             return self.condition(arg)
         if key == "Fn::Equals":
             left, right = self.resolve(arg)
@@ -313,29 +315,24 @@ class _Resolver:
             return all(self.resolve(arg))
         if key == "Fn::Or":
             return any(self.resolve(arg))
-        if key == "Fn::Join":
-            separator, parts = arg
-            return separator.join(str(_literal(part, key)) for part in _literal(self.resolve(parts), key))
-        if key == "Fn::Select":
-            index, items = self.resolve(arg)
-            return _literal(items, key)[int(index)]
         resolved = self.resolve(arg)
+        if key == "Fn::Join" and _is_literal(resolved):
+            separator, parts = resolved
+            return separator.join(str(part) for part in parts)
+        if key == "Fn::Select" and _is_literal(resolved):
+            index, items = resolved
+            return items[int(index)]
+        # A value known only once deployed (a resource's ARN or URL): the caller decides what it means.
         return {key: resolved}
 
-    def _sub(self, arg: Any) -> str:
+    def _sub(self, arg: Any) -> Any:
         text, variables = (arg, {}) if isinstance(arg, str) else (arg[0], self.resolve(arg[1]))
-
-        def replace(match: re.Match[str]) -> str:
-            name = match[1]
-            if name in variables:
-                return str(_literal(variables[name], "Fn::Sub"))
-            if name in self.parameters:
-                return str(self.parameters[name])
-            if name in self.pseudo:
-                return self.pseudo[name]
-            raise TemplateError(f"Fn::Sub needs ${{{name}}}, which exists only once deployed: {text!r}")
-
-        return _SUB_VARIABLE.sub(replace, text)
+        known = {**self.pseudo, **self.parameters, **variables}
+        names = _SUB_VARIABLE.findall(text)
+        if not all(name in known and _is_literal(known[name]) for name in names):
+            return {"Fn::Sub": text if not variables else [text, variables]}
+        # `${!Name}` is Fn::Sub's escape for a literal `${Name}`.
+        return _SUB_VARIABLE.sub(lambda match: str(known[match[1]]), text).replace("${!", "${")
 
 
 def _read_parameters(declared: dict[str, Any], overrides: Mapping[str, str]) -> dict[str, str | int | float]:
@@ -455,13 +452,14 @@ def _read_functions(
             event_type, event_props = event.get("Type"), event.get("Properties") or {}
             if event_type == "SQS":
                 event_sources.append(_event_source(logical_id, event_props, reserved, queue_ids, where))
-            elif event_type in {"Schedule", "ScheduleV2"}:
-                expression = str(_literal(event_props["ScheduleExpression"], where))
+            elif event_type in _SCHEDULE_PROPERTY:
+                expression = str(
+                    _literal(_required(event_props, _SCHEDULE_PROPERTY[event_type], where), where)
+                )
                 schedules.append(ScheduleSpec(logical_id, expression, parse_rate(expression)))
             elif event_type == "HttpApi":
-                routes.append(
-                    HttpRouteSpec(logical_id, event_props.get("Method", "ANY").upper(), event_props["Path"])
-                )
+                path = str(_required(event_props, "Path", where))
+                routes.append(HttpRouteSpec(logical_id, str(event_props.get("Method", "ANY")).upper(), path))
             else:
                 raise TemplateError(f"{where}: local mode cannot play events of type {event_type}")
     return tuple(functions), tuple(event_sources), tuple(schedules), tuple(routes)
@@ -536,8 +534,20 @@ def _logical_id_of_arn(value: Any, where: str) -> str:
     raise TemplateError(f"{where}: expected !GetAtt <Queue>.Arn, found {value!r}")
 
 
+def _is_literal(value: Any) -> bool:
+    if isinstance(value, list):
+        return all(_is_literal(item) for item in value)
+    return not isinstance(value, dict)
+
+
+def _required(props: dict[str, Any], key: str, where: str) -> Any:
+    if key not in props:
+        raise TemplateError(f"{where}: no {key}")
+    return props[key]
+
+
 def _literal(value: Any, where: str) -> Any:
-    if isinstance(value, dict):
+    if not _is_literal(value):
         raise TemplateError(f"{where} needs a deployed resource ({value}), which local mode cannot supply")
     return value
 

@@ -1,0 +1,266 @@
+"""yt-dlp through its Python API: one video's metadata, or a playlist's entry links without fetching them.
+
+yt-dlp is imported inside the functions: importing it costs about 0.2 s, which every handler that
+imports this module would otherwise pay at cold start. Each call makes a fresh ``YoutubeDL`` so that
+no cookie, cache or "printed once" state carries from one user's link to the next.
+
+What the options guarantee: no download, no cookies (no cookie file, nothing read from a browser), no
+cache directory, no plugins, no configuration files (the API never reads them; only yt-dlp's command
+line does), one retry (SQS does the real retrying), ``socket_timeout`` on every request, and metadata
+even when a site withholds the media (``ignore_no_formats_error``).
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from watcharr.domain.extraction_errors import (
+    NO_TITLE,
+    NOT_A_SINGLE_VIDEO,
+    NOT_MEDIA,
+    ExtractionError,
+    classify_extraction_error,
+    extraction_error,
+    first_refusal,
+    redact_secrets,
+)
+from watcharr.models.media import ChannelInfo, MediaMetadata, MediaType
+from watcharr.observability import logger
+
+if TYPE_CHECKING:
+    from watcharr.settings import Settings
+
+# A Short is at most this long and taller than wide, when the site does not say so itself.
+SHORT_MAX_SECONDS = 60
+_PLAYLIST_TYPES = ("playlist", "multi_video")
+
+
+@dataclass(frozen=True)
+class PlaylistListing:
+    """The first ``limit`` entries of a playlist or feed, as links, and how many were left out."""
+
+    title: str | None
+    entries: list[str]
+    # None when the site does not tell the size and the listing stopped at the limit.
+    total: int | None
+    # Exact when ``total`` is known; otherwise 1 means "at least one more".
+    left_out: int
+
+
+class _YtDlpLog:
+    """yt-dlp's ``logger=`` hook: keeps its warnings for classification, logs them without secrets."""
+
+    def __init__(self) -> None:
+        self.warnings: list[str] = []
+
+    def debug(self, message: str) -> None:
+        logger.debug(redact_secrets(message))
+
+    def info(self, message: str) -> None:
+        logger.debug(redact_secrets(message))
+
+    def warning(self, message: str) -> None:
+        self.warnings.append(message)
+        logger.warning("yt-dlp warning", extra={"ytdlp_message": redact_secrets(message)})
+
+    def error(self, message: str) -> None:
+        # The same error is raised and classified by the caller; a failed link is not a service error.
+        logger.warning("yt-dlp error", extra={"ytdlp_message": redact_secrets(message)})
+
+
+@functools.cache
+def _yt_dlp() -> ModuleType:
+    """Import yt-dlp once and turn off plugin loading for the whole process (its ``--no-plugin-dirs``)."""
+    import yt_dlp
+    import yt_dlp.globals
+
+    yt_dlp.globals.plugin_dirs.value = []
+    return yt_dlp
+
+
+def _options(
+    settings: Settings, log: _YtDlpLog, *, noplaylist: bool, playlist_end: int | None
+) -> dict[str, Any]:
+    return {
+        "skip_download": True,
+        "quiet": True,
+        "no_warnings": False,
+        "noprogress": True,
+        "logger": log,
+        "color": {"stdout": "never", "stderr": "never"},
+        "cookiefile": None,
+        "cookiesfrombrowser": None,
+        "cachedir": False,
+        "socket_timeout": settings.socket_timeout,
+        "retries": 1,
+        "extractor_retries": 1,
+        "noplaylist": noplaylist,
+        "ignore_no_formats_error": True,
+        "check_formats": False,
+        # A playlist (even one met while extracting a single link) is listed, never fetched entry by entry.
+        "extract_flat": "in_playlist",
+        "playlistend": playlist_end,
+        "allow_playlist_files": False,
+    }
+
+
+def _run(url: str, params: dict[str, Any]) -> dict[str, Any]:
+    yt_dlp = _yt_dlp()
+    try:
+        with yt_dlp.YoutubeDL(params) as ydl:
+            info: dict[str, Any] = ydl.extract_info(url, download=False)
+    except yt_dlp.utils.YoutubeDLError as exc:
+        raise _classified(exc) from exc
+    return info
+
+
+def _classified(exc: BaseException) -> ExtractionError:
+    """Map a yt-dlp error to Permanent/TransientExtractionError, reading the HTTP status or network cause."""
+    from yt_dlp.networking.exceptions import HTTPError, TransportError
+
+    http_status: int | None = None
+    network_error = False
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [exc]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, HTTPError):
+            http_status = current.status
+        elif isinstance(current, TransportError):
+            network_error = True
+        # DownloadError.exc_info and ExtractorError.cause hold the original exception.
+        exc_info = getattr(current, "exc_info", None)
+        if isinstance(exc_info, tuple) and len(exc_info) == 3:
+            pending.append(exc_info[1])
+        cause = getattr(current, "cause", None)
+        pending.extend([cause if isinstance(cause, BaseException) else None, current.__cause__])
+    message = str(getattr(exc, "msg", None) or exc)
+    return extraction_error(classify_extraction_error(message, http_status, network_error=network_error))
+
+
+def _date(yyyymmdd: object) -> str | None:
+    text = str(yyyymmdd) if yyyymmdd else ""
+    return f"{text[:4]}-{text[4:6]}-{text[6:8]}" if len(text) == 8 and text.isdigit() else None
+
+
+def _int(value: object) -> int | None:
+    return round(value) if isinstance(value, int | float) else None
+
+
+def _key_prefix(info: dict[str, Any], page_url: str) -> str:
+    extractor = str(info.get("extractor_key") or "generic").lower()
+    # The generic extractor's id is the last path segment, the same on every site: scope it by host.
+    return f"generic:{urlsplit(page_url).netloc}" if extractor == "generic" else extractor
+
+
+def _media_key(info: dict[str, Any], page_url: str) -> str:
+    if str(info.get("extractor_key") or "").lower() == "generic":
+        parts = urlsplit(page_url)
+        return f"generic:{parts.netloc}{parts.path}" + (f"?{parts.query}" if parts.query else "")
+    return f"{_key_prefix(info, page_url)}:{info['id']}"
+
+
+def _channel(info: dict[str, Any], page_url: str, media_type: MediaType) -> ChannelInfo | None:
+    name = info.get("channel") or info.get("uploader")
+    url = info.get("channel_url") or info.get("uploader_url")
+    raw_id = info.get("channel_id") or info.get("uploader_id") or url
+    prefix = _key_prefix(info, page_url)
+    if raw_id:
+        # YouTube channel ids (UC…) are global; other sites' uploader ids are only unique on that site.
+        channel_id = str(raw_id) if prefix == "youtube" else f"{prefix}:{raw_id}"
+    elif name:
+        # The generic extractor names the site itself as uploader when a page names nobody.
+        channel_id = prefix if name == urlsplit(page_url).netloc else f"{prefix}:{name}"
+    else:
+        return None
+    return ChannelInfo(id=channel_id, type=media_type, name=name, url=url)
+
+
+def _is_short(info: dict[str, Any], url: str, hint: bool) -> bool:
+    if hint or info.get("media_type") == "short":
+        return True
+    if any("/shorts/" in str(u) for u in (url, info.get("original_url"), info.get("webpage_url"))):
+        return True
+    duration, width, height = info.get("duration"), info.get("width"), info.get("height")
+    return bool(duration and width and height and duration <= SHORT_MAX_SECONDS and height > width)
+
+
+def _media_type(info: dict[str, Any]) -> MediaType:
+    # Storyboards (mhtml) are images with vcodec "none"; they say nothing about the media itself.
+    formats = [f for f in info.get("formats") or [] if f.get("ext") != "mhtml"]
+    return "podcast" if formats and all(f.get("vcodec") == "none" for f in formats) else "video"
+
+
+def extract_media(url: str, settings: Settings, *, is_short_hint: bool = False) -> MediaMetadata:
+    """Metadata of the single video or audio at ``url``, without downloading it.
+
+    Raises PermanentExtractionError (unsupported link, 404/410, private, removed, not a video…) or
+    TransientExtractionError (timeout, connection failure, 5xx, 429, YouTube's bot check).
+    """
+    log = _YtDlpLog()
+    info = _run(url, _options(settings, log, noplaylist=True, playlist_end=None))
+    if info.get("_type") in _PLAYLIST_TYPES:
+        raise extraction_error(NOT_A_SINGLE_VIDEO)
+    refusal = first_refusal(log.warnings)
+    # yt-dlp invents "<site> video #<id>" when a site gives no title; without one there is nothing to add.
+    if not info.get("fulltitle"):
+        raise extraction_error(refusal or NO_TITLE)
+    # The generic extractor takes any non-HTML answer for a "direct link"; one of unknown type is not media.
+    if info.get("direct") and info.get("ext") == "unknown_video":
+        raise extraction_error(NOT_MEDIA)
+    page_url = str(info.get("webpage_url") or url)
+    media_type = _media_type(info)
+    return MediaMetadata(
+        media_key=_media_key(info, page_url),
+        type=media_type,
+        title=str(info["fulltitle"]),
+        url=page_url,
+        description=info.get("description") or None,
+        duration=_int(info.get("duration")),
+        thumbnail_url=info.get("thumbnail"),
+        upload_date=_date(info.get("upload_date")),
+        published_date=_date(info.get("release_date") or info.get("upload_date")),
+        view_count=_int(info.get("view_count")),
+        is_short=_is_short(info, url, is_short_hint),
+        channel=_channel(info, page_url, media_type),
+        # The site refused the media (bot check, premiere…) but gave details: keep them, marked partial.
+        partial=refusal is not None,
+    )
+
+
+def _entry_url(entry: dict[str, Any]) -> str | None:
+    from yt_dlp.utils import unsmuggle_url
+
+    raw = entry.get("url") or entry.get("webpage_url")
+    if not raw:
+        return None
+    # Feed entries carry yt-dlp's "#__youtubedl_smuggle=" fragment; the link itself is what we keep.
+    plain, _ = unsmuggle_url(str(raw))
+    return str(plain)
+
+
+def list_playlist(url: str, settings: Settings, limit: int) -> PlaylistListing:
+    """The first ``limit`` entry links of a playlist, channel tab or feed, without fetching any entry.
+
+    A link to a single video gives a listing of that one video.
+    """
+    log = _YtDlpLog()
+    # One entry past the limit tells whether anything was left out when the site gives no total.
+    info = _run(url, _options(settings, log, noplaylist=False, playlist_end=limit + 1))
+    if info.get("_type") not in _PLAYLIST_TYPES:
+        page_url = str(info.get("webpage_url") or url)
+        return PlaylistListing(title=info.get("fulltitle") or None, entries=[page_url], total=1, left_out=0)
+    links = [link for link in (_entry_url(e) for e in info.get("entries") or [] if e) if link]
+    total = _int(info.get("playlist_count"))
+    if total is None and len(links) <= limit:
+        total = len(links)
+    entries = links[:limit]
+    left_out = max(total - len(entries), 0) if total is not None else int(len(links) > limit)
+    return PlaylistListing(title=info.get("title") or None, entries=entries, total=total, left_out=left_out)

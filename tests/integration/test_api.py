@@ -1,0 +1,118 @@
+"""The ApiFunction called with API Gateway events, sending to moto's queues, reading through the QueryFunction."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.support.lambda_env import LambdaWorld, create_user, lambda_world  # noqa: F401
+from watcharr.models.messages import ExtractRequest, parse_result
+
+VIDEO = "https://www.youtube.com/watch?v=dQw4w9WgXcQ"
+
+
+@pytest.fixture
+def token(lambda_world: LambdaWorld) -> str:
+    return create_user(lambda_world, "alice")
+
+
+def bodies(world: LambdaWorld, queue: str) -> list[str]:
+    return [m["Body"] for m in world.receive(queue)]
+
+
+@pytest.mark.parametrize(
+    ("headers", "reason"),
+    [
+        ({}, "missing X-API-Token header"),
+        ({"x-api-token": "abc"}, "X-API-Token must be 64 hexadecimal characters"),
+        ({"x-api-token": "0" * 64}, "invalid API token"),
+    ],
+)
+def test_missing_or_wrong_token_is_401(lambda_world: LambdaWorld, headers: dict[str, str], reason: str) -> None:
+    status, body = lambda_world.call_api("POST", "/api/shortcuts/add-episode", body={"url": VIDEO}, headers=headers)
+    assert status == 401
+    assert body == {"success": False, "error": reason}
+
+
+def test_add_episode_from_share_sheet_text_is_queued(lambda_world: LambdaWorld, token: str) -> None:
+    text = "Look at this https://youtu.be/dQw4w9WgXcQ?si=Xy12 — wow"
+    status, body = lambda_world.call_api("POST", "/api/shortcuts/add-episode", body={"url": text, "tag": "music"}, token=token)
+    assert status == 202, body
+    assert body["success"] is True and body["status"] == "queued"
+    (request_body,) = bodies(lambda_world, "ExtractQueue")
+    request = ExtractRequest.model_validate_json(request_body)
+    assert (request.url, request.media_key, request.tag, request.job_id) == (VIDEO, "youtube:dQw4w9WgXcQ", "music", body["jobId"])
+    (job_body,) = bodies(lambda_world, "ResultsQueue")
+    job = parse_result(job_body)
+    assert job.type == "JobCreated" and job.job_id == body["jobId"]
+
+
+def test_unsupported_link_is_a_clear_422(lambda_world: LambdaWorld, token: str) -> None:
+    status, body = lambda_world.call_api(
+        "POST", "/api/shortcuts/add-episode", body={"url": "https://www.youtube.com/@somechannel"}, token=token
+    )
+    assert status == 422
+    assert body["success"] is False and "channel" in body["error"]
+    assert lambda_world.queue_depth("ExtractQueue") == 0
+
+
+def test_batch_reports_each_unsupported_link_and_queues_the_rest(lambda_world: LambdaWorld, token: str) -> None:
+    batch = [{"url": VIDEO}, {"url": "no link here"}, {"url": "https://youtu.be/aaaaaaaaaaa", "tag": "t"}]
+    status, body = lambda_world.call_api("POST", "/api/shortcuts/add-videos", body=batch, token=token)
+    assert status == 202
+    assert [r["status"] for r in body["results"]] == ["QUEUED", "NOK", "QUEUED"]
+    assert body["results"][1]["reason"]
+    assert lambda_world.queue_depth("ExtractQueue") == 2
+
+
+@pytest.mark.parametrize(
+    ("path", "payload"),
+    [
+        ("/api/shortcuts/add-videos", []),
+        ("/api/shortcuts/add-videos", [{"url": VIDEO}] * 501),
+        ("/api/shortcuts/add-videos", {"url": VIDEO}),
+        ("/api/shortcuts/add-episode", {"url": VIDEO, "colour": "red"}),
+        ("/api/shortcuts/add-episode", {"url": 42}),
+        ("/api/shortcuts/add-episode", {"url": VIDEO, "tag": "x" * 65}),
+        ("/api/shortcuts/add-episode", {}),
+    ],
+)
+def test_bad_bodies_are_422_json(lambda_world: LambdaWorld, token: str, path: str, payload: object) -> None:
+    status, body = lambda_world.call_api("POST", path, body=payload, token=token)
+    assert status == 422
+    assert body["success"] is False and body["error"]
+    assert lambda_world.queue_depth("ExtractQueue") == 0
+
+
+def test_malformed_json_is_a_4xx(lambda_world: LambdaWorld, token: str) -> None:
+    status, body = lambda_world.call_api("POST", "/api/shortcuts/add-episode", raw_body="{not json", token=token)
+    assert 400 <= status < 500 and body["success"] is False
+
+
+def test_wait_out_of_range_is_422(lambda_world: LambdaWorld, token: str) -> None:
+    status, body = lambda_world.call_api(
+        "POST", "/api/shortcuts/add-episode", body={"url": VIDEO}, token=token, query="wait=26"
+    )
+    assert status == 422 and "wait" in body["error"]
+
+
+def test_users_only_see_their_own_jobs(lambda_world: LambdaWorld, token: str) -> None:
+    other = create_user(lambda_world, "bob")
+    _, added = lambda_world.call_api("POST", "/api/shortcuts/add-episode", body={"url": VIDEO}, token=token)
+    lambda_world.run_persister()
+    status, _ = lambda_world.call_api("GET", f"/api/jobs/{added['jobId']}", token=token)
+    assert status == 200
+    status, body = lambda_world.call_api("GET", f"/api/jobs/{added['jobId']}", token=other)
+    assert status == 404 and body["success"] is False
+
+
+def test_unknown_route_is_a_json_404(lambda_world: LambdaWorld, token: str) -> None:
+    status, body = lambda_world.call_api("GET", "/api/nothing-here", token=token)
+    assert status == 404 and body["success"] is False
+
+
+def test_openapi_document_needs_no_token(lambda_world: LambdaWorld) -> None:
+    status, body = lambda_world.call_api("GET", "/api/openapi.json")
+    assert status == 200
+    assert "/api/shortcuts/add-episode" in body["paths"]

@@ -1,0 +1,233 @@
+"""Running the real handlers in-process against moto, as Lambda would call them.
+
+Used by the integration tests: queues come from template.yaml through the local-mode reader, the
+database is a real SQLite file, and every SQS event is built from messages actually received from moto.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from watcharr.adapters import query_client, queues
+from watcharr.local.context import LocalContext
+from watcharr.local.functions import REPO_ROOT, load_function
+from watcharr.local.template import load_template
+from watcharr.settings import get_settings
+
+def reset_process_state() -> None:
+    """Forget every per-container cache (clients, settings, connections) between tests."""
+    get_settings.cache_clear()
+    queues.sqs_client.cache_clear()
+    query_client.query_client_for.cache_clear()
+    loaded = [m for name, m in list(sys.modules.items()) if name.startswith("watcharr_functions.")]
+    for module in loaded:
+        for value in vars(module).values():
+            if hasattr(value, "cache_clear"):
+                value.cache_clear()
+        if hasattr(module, "_store"):
+            module._store = None
+        if hasattr(module, "authenticator"):
+            module.authenticator.cache_clear()
+
+
+def http_event(
+    method: str,
+    path: str,
+    *,
+    body: Any = None,
+    raw_body: str | None = None,
+    token: str | None = None,
+    query: str = "",
+    headers: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """An API Gateway HTTP API (payload 2.0) event, as the ApiFunction receives it on AWS."""
+    all_headers = {"content-type": "application/json", "user-agent": "tests"}
+    if token is not None:
+        all_headers["x-api-token"] = token
+    all_headers.update(headers or {})
+    text = raw_body if raw_body is not None else (json.dumps(body) if body is not None else None)
+    params = dict(p.split("=", 1) if "=" in p else (p, "") for p in query.split("&") if p)
+    now = time.time()
+    return {
+        "version": "2.0",
+        "routeKey": "ANY /api/{proxy+}",
+        "rawPath": path,
+        "rawQueryString": query,
+        "headers": all_headers,
+        **({"queryStringParameters": params} if params else {}),
+        "pathParameters": {"proxy": path.removeprefix("/api/")},
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": "local",
+            "domainName": "localhost",
+            "domainPrefix": "localhost",
+            "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1", "userAgent": "tests"},
+            "requestId": str(uuid.uuid4()),
+            "routeKey": "ANY /api/{proxy+}",
+            "stage": "$default",
+            "time": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
+            "timeEpoch": int(now * 1000),
+        },
+        **({"body": text, "isBase64Encoded": False} if text is not None else {"isBase64Encoded": False}),
+    }
+
+
+def sqs_event(messages: list[dict[str, Any]], queue_arn: str) -> dict[str, Any]:
+    """The event an SQS event source mapping hands a function for the received messages."""
+    records = []
+    for m in messages:
+        attributes = {k: v for k, v in m.get("Attributes", {}).items()}
+        records.append(
+            {
+                "messageId": m["MessageId"],
+                "receiptHandle": m["ReceiptHandle"],
+                "body": m["Body"],
+                "attributes": attributes,
+                "messageAttributes": {},
+                "md5OfBody": m["MD5OfBody"],
+                "eventSource": "aws:sqs",
+                "eventSourceARN": queue_arn,
+                "awsRegion": "us-east-1",
+            }
+        )
+    return {"Records": records}
+
+
+@dataclass
+class LambdaWorld:
+    """moto queues made from the template, a database file, and the five handlers."""
+
+    sqs: Any
+    queue_urls: dict[str, str]
+    database: Path
+
+    def function(self, name: str) -> ModuleType:
+        return load_function(name)
+
+    def call_api(self, method: str, path: str, **kwargs: Any) -> tuple[int, dict[str, Any]]:
+        answer = self.function("api").handler(http_event(method, path, **kwargs), LocalContext("ApiFunction"))
+        body = answer.get("body") or "null"
+        if answer.get("isBase64Encoded"):
+            body = base64.b64decode(body).decode()
+        return answer["statusCode"], json.loads(body) if body.startswith(("{", "[")) else {"raw": body}
+
+    def receive(self, queue: str, max_messages: int = 10) -> list[dict[str, Any]]:
+        response = self.sqs.receive_message(
+            QueueUrl=self.queue_urls[queue],
+            MaxNumberOfMessages=max_messages,
+            AttributeNames=["All"],
+            MessageSystemAttributeNames=["All"],
+        )
+        return response.get("Messages", [])
+
+    def deliver(self, queue: str, function: str, max_messages: int, context_name: str) -> int:
+        """One poll and one invocation, deleting what the function did not report as failed."""
+        messages = self.receive(queue, max_messages)
+        if not messages:
+            return 0
+        arn = self.sqs.get_queue_attributes(QueueUrl=self.queue_urls[queue], AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
+        answer = self.function(function).handler(sqs_event(messages, arn), LocalContext(context_name))
+        failed = {f["itemIdentifier"] for f in answer.get("batchItemFailures", [])}
+        for m in messages:
+            if m["MessageId"] in failed:
+                self.sqs.change_message_visibility(
+                    QueueUrl=self.queue_urls[queue], ReceiptHandle=m["ReceiptHandle"], VisibilityTimeout=0
+                )
+            else:
+                self.sqs.delete_message(QueueUrl=self.queue_urls[queue], ReceiptHandle=m["ReceiptHandle"])
+        return len(messages)
+
+    def run_extractor(self) -> int:
+        """Drain the extract queue through the extractor; returns how many invocations ran."""
+        runs = 0
+        while self.deliver("ExtractQueue", "extractor", 1, "ExtractorFunction"):
+            runs += 1
+        return runs
+
+    def run_persister(self) -> int:
+        runs = 0
+        while self.deliver("ResultsQueue", "persister", 10, "PersisterFunction"):
+            runs += 1
+        return runs
+
+    def run_pipeline(self) -> None:
+        """Persist, extract, persist again until both queues are empty."""
+        while self.run_persister() + self.run_extractor():
+            pass
+
+    def queue_depth(self, queue: str) -> int:
+        attrs = self.sqs.get_queue_attributes(
+            QueueUrl=self.queue_urls[queue],
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        )["Attributes"]
+        return int(attrs["ApproximateNumberOfMessages"]) + int(attrs["ApproximateNumberOfMessagesNotVisible"])
+
+
+@pytest.fixture
+def lambda_world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[LambdaWorld]:
+    with mock_aws():
+        sqs = boto3.client("sqs", region_name="us-east-1")
+        stack = load_template(REPO_ROOT / "template.yaml")
+        urls = create_queues(sqs, stack)
+        database = tmp_path / "watcharr.db"
+        monkeypatch.setenv("WATCHARR_EXTRACT_QUEUE_URL", urls["ExtractQueue"])
+        monkeypatch.setenv("WATCHARR_RESULTS_QUEUE_URL", urls["ResultsQueue"])
+        monkeypatch.setenv("WATCHARR_DATABASE_PATH", str(database))
+        monkeypatch.setenv("WATCHARR_QUERY_FUNCTION_NAME", "")
+        monkeypatch.setenv("WATCHARR_ALLOW_PRIVATE_NETWORK", "true")
+        monkeypatch.setenv("WATCHARR_EXTRACT_MAX_RECEIVE_COUNT", "3")
+        monkeypatch.setenv("WATCHARR_SOCKET_TIMEOUT", "2")
+        reset_process_state()
+        yield LambdaWorld(sqs=sqs, queue_urls=urls, database=database)
+        reset_process_state()
+
+
+def create_queues(sqs: Any, stack: Any) -> dict[str, str]:
+    """Create the template's queues (DLQs first) with the attributes it declares."""
+    urls: dict[str, str] = {}
+    arns: dict[str, str] = {}
+    pending = list(stack.queues)
+    while pending:
+        spec = next(q for q in pending if q.dlq_logical_id is None or q.dlq_logical_id in arns)
+        pending.remove(spec)
+        attributes = {"VisibilityTimeout": str(spec.visibility_timeout)}
+        if spec.fifo:
+            attributes["FifoQueue"] = "true"
+            attributes["ContentBasedDeduplication"] = str(spec.content_based_dedup).lower()
+        if spec.dlq_logical_id is not None:
+            attributes["RedrivePolicy"] = json.dumps(
+                {"deadLetterTargetArn": arns[spec.dlq_logical_id], "maxReceiveCount": spec.max_receive_count}
+            )
+        url = sqs.create_queue(QueueName=spec.name, Attributes=attributes)["QueueUrl"]
+        urls[spec.logical_id] = url
+        arns[spec.logical_id] = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    return urls
+
+
+def create_user(world: LambdaWorld, username: str) -> str:
+    """Create a user the way `watcharr users create` does: through the FIFO queue to the persister."""
+    from watcharr.adapters.queues import QueuePublisher
+    from watcharr.domain.tokens import hash_token, new_token
+    from watcharr.models.messages import UserCreated
+
+    token = new_token()
+    QueuePublisher(world.queue_urls["ExtractQueue"], world.queue_urls["ResultsQueue"], world.sqs).send_results(
+        [UserCreated(username=username, token_hash=hash_token(token))]
+    )
+    world.run_persister()
+    return token
