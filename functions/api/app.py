@@ -21,7 +21,9 @@ from watcharr import limits
 from watcharr.adapters.query_client import QueryFailed, query_client_for
 from watcharr.adapters.queues import QueuePublisher
 from watcharr.logic.auth import Authenticator, NotAuthenticated, User
+from watcharr.domain.urls import UnsupportedLink
 from watcharr.logic.ingest import LinkRequest, plan_job, submit_job, wait_for_item
+from watcharr.logic.podcasts import feed_link, plan_subscription
 from watcharr.models.api import (
     AddEpisodeAnswer,
     AddEpisodeBody,
@@ -29,8 +31,10 @@ from watcharr.models.api import (
     AddVideosAnswer,
     EpisodeSummary,
     ErrorAnswer,
+    SubscribeBody,
 )
-from watcharr.models.queries import GetJob, ListEpisodes
+from watcharr.models.messages import SubscriptionRemoved
+from watcharr.models.queries import GetJob, ListEpisodes, ListSubscriptions
 from watcharr.observability import logger, metrics, tracer
 from watcharr.settings import get_settings
 
@@ -200,6 +204,38 @@ def list_episodes(
     query = ListEpisodes(user_id=current_user().id, type=type, watched=watched, tag=tag, limit=limit, offset=offset)
     answer = query_client_for(get_settings())(query)
     return json_answer(200, {"success": True, "episodes": answer["episodes"], "limit": limit, "offset": offset})
+
+
+@app.post("/api/podcasts")
+def subscribe(body: SubscribeBody) -> Response[Any]:
+    """Subscribe to a feed (or Apple Podcasts show) and add its newest `backfill` episodes."""
+    user = current_user()
+    try:
+        feed_url = feed_link(body.feedUrl)
+    except UnsupportedLink as exc:
+        return error(422, exc.reason)
+    plan = plan_subscription(user.id, feed_url, body.tag, None if body.backfill == "all" else body.backfill)
+    publisher().send_results([plan.added])
+    publisher().send_extract_requests([plan.first_sync])
+    return json_answer(202, {"success": True, "subscriptionId": plan.subscription_id, "feedUrl": feed_url})
+
+
+@app.get("/api/podcasts")
+def list_podcasts() -> Response[Any]:
+    """The caller's subscriptions with last sync time, last status and episode count."""
+    answer = query_client_for(get_settings())(ListSubscriptions(user_id=current_user().id))
+    return json_answer(200, {"success": True, "podcasts": answer["subscriptions"]})
+
+
+@app.delete("/api/podcasts/<subscription_id>")
+def unsubscribe(subscription_id: Annotated[str, Path(pattern=r"^[0-9a-f]{20}$")]) -> Response[Any]:
+    """Stop syncing a feed; the episodes already on the list stay."""
+    user = current_user()
+    mine = query_client_for(get_settings())(ListSubscriptions(user_id=user.id))["subscriptions"]
+    if not any(sub["id"] == subscription_id for sub in mine):
+        return error(404, "no such subscription")
+    publisher().send_results([SubscriptionRemoved(subscription_id=subscription_id, user_id=user.id)])
+    return json_answer(200, {"success": True, "subscriptionId": subscription_id})
 
 
 @app.get(OPENAPI_PATH, include_in_schema=False)

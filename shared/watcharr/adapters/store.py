@@ -270,6 +270,12 @@ class WriteStore:
             (status, error, at, at, status, etag, status, last_modified, title, artwork_url, sub_id),
         )
 
+    def move_subscription(self, sub_id: str, feed_url: str, at: str) -> None:
+        # OR IGNORE: when the user already subscribes to the new URL too, keep both rows as they are.
+        self.conn.execute(
+            "UPDATE OR IGNORE subscriptions SET feed_url = ?, updated_at = ? WHERE id = ?", (feed_url, at, sub_id)
+        )
+
     def add_seen_keys(self, sub_id: str, key_hashes: Iterable[str]) -> None:
         self.conn.executemany(
             "INSERT INTO subscription_seen_items (subscription_id, key_hash) VALUES (?, ?) ON CONFLICT DO NOTHING",

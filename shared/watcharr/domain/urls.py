@@ -45,8 +45,8 @@ _APPLE_EPISODE_ID_RE = re.compile(r"\d{1,20}")
 _COUNTRY_RE = re.compile(r"[A-Za-z]{2}")
 _FRAGMENT_QUERY_RE = re.compile(r"^[!/]*(?:watch)?\??")
 
-# A link ends at whitespace, at characters that never appear raw in a shared URL (quotes and angle
-# brackets around it), and at invisible separators that copy-paste leaves behind.
+# A link ends at whitespace and at characters that never appear raw in a shared URL (the quotes and
+# angle brackets put around it).
 _TOKEN_RE = re.compile('[^\\s<>"`\u201c\u201d\u00ab\u00bb]+')
 # Invisible characters that copy-paste leaves in and around links; removed before anything else.
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
@@ -265,8 +265,12 @@ def _link_in_text(text: str) -> str:
     # with a space in it (a CLI argument or batch line); words before the link make it a sentence.
     if not stripped[:start].strip(_LEADING_PUNCTUATION + "<"):
         rest_of_line = stripped[end:].split("\n", 1)[0].strip().strip(_TRAILING_PUNCTUATION + ")]}>")
+        line = stripped.split("\n", 1)[0].strip()
+        if rest_of_line and _locate_url(rest_of_line):
+            raise UnsupportedLink(
+                f'"{_show(line)}" holds more than one link; send one link at a time, or a batch'
+            )
         if rest_of_line:
-            line = stripped.split("\n", 1)[0].strip()
             raise UnsupportedLink(
                 f'"{_show(line)}" has a space in it; a link cannot contain spaces '
                 "(put any comment before the link or on another line)"
@@ -279,7 +283,7 @@ def _no_link(text: str) -> UnsupportedLink:
         other = _OTHER_SCHEME_RE.match(token.group().lstrip(_LEADING_PUNCTUATION))
         if other is not None and (other.group(2) or other.group(1).lower() in _NON_WEB_SCHEMES):
             return UnsupportedLink(
-                f'{_show(token.group())} is a "{other.group(1).lower()}:" link; '
+                f'{_show(token.group())} is not a web link ("{other.group(1).lower()}:"); '
                 "only http and https links can be added"
             )
     return UnsupportedLink(f'no link found in "{_show(text, _SHOWN_TEXT_CHARS)}"; {_NO_LINK_ADVICE}')
@@ -303,7 +307,9 @@ def _split(url: str) -> _Parts:
         raise UnsupportedLink(f"{_show(url)} is not a valid web address") from None
     scheme = parts.scheme.lower()
     if scheme not in _DEFAULT_PORTS:
-        raise UnsupportedLink(f'{_show(url)} is a "{scheme}:" link; only http and https links can be added')
+        raise UnsupportedLink(
+            f'{_show(url)} is not a web link ("{scheme}:"); only http and https links can be added'
+        )
     if "@" in parts.netloc:
         # The reason must not echo a password, so it names the host only.
         host = parts.netloc.rpartition("@")[2]
@@ -333,7 +339,12 @@ def _canonical_host(host: str, url: str) -> str:
             address = ipaddress.ip_address(host)
         except ValueError:
             raise invalid from None
-        if address.is_link_local or address.is_multicast or address.is_unspecified or address.is_reserved:
+        # Loopback and private networks serve local test pages; the extractor's SSRF guard decides
+        # whether they may be fetched. Link-local (cloud metadata) and the rest are never web sites.
+        unusable = (
+            address.is_link_local or address.is_multicast or address.is_unspecified or address.is_reserved
+        )
+        if unusable and not address.is_loopback:
             raise UnsupportedLink(f"{_show(url)} points to a reserved network address, not a web site")
         return address.compressed
     if not host.isascii():

@@ -159,4 +159,6 @@ def _(message: FeedChecked, store: WriteStore) -> None:
         artwork_url=message.artwork_url,
         error=message.error,
     )
+    if message.feed_url:
+        store.move_subscription(message.subscription_id, message.feed_url, message.at)
     store.add_seen_keys(message.subscription_id, message.seen_keys)

@@ -200,6 +200,9 @@ class FeedChecked(_Message):
     title: str | None = None
     artwork_url: str | None = None
     final_url: str | None = None
+    # Set when the subscription's feed lives elsewhere now: an Apple Podcasts show resolved to its
+    # feed, or a permanent redirect.
+    feed_url: str | None = None
     redirects: list[str] = Field(default_factory=list)
     error: str | None = None
     # Every episode key hash the feed holds now, so later syncs skip what was seen but not backfilled.

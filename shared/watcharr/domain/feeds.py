@@ -1,0 +1,467 @@
+"""Podcast feeds: bytes in, episodes out (pure: no network, no database).
+
+Keys. Each item gets a stable key: its ``<guid>`` (Atom ``<id>``), else its enclosure URL, else its link,
+else ``sha256:`` + the hash of title and date. ``feed_item_key_hash(key)`` (16 hex chars of sha256) is
+what travels in messages (``FeedSync.known_keys``, ``FeedChecked.seen_keys``). An episode's
+``media_key`` is ``podcast:<feed>:<key hash>`` where ``<feed>`` is ``feed_id_hash(feed_url)``, the first
+12 hex chars of sha256 of the feed URL normalised (scheme and host lowercased, fragment dropped). So
+the same item of the same subscription URL gets the same media key on every sync; callers pass the
+subscription's URL, not the URL a redirect ended at, so a feed that moves keeps its keys.
+
+Dates. ``published_date`` is the UTC instant ``YYYY-MM-DDTHH:MM:SSZ``. feedparser reads the dates;
+a small RFC 822 parser of our own takes over where feedparser returns nothing (``July 25, 2011``) or
+misreads a part it does not know (``1:30 PM``, zones such as ``CEST`` or ``AEST``, which it takes as UTC).
+
+Safety. feedparser is given the body as a stream (given ``bytes`` it may open them as a file path), and a
+body whose prolog declares XML entities is refused: feedparser drops most entity declarations, but it
+keeps plain-text ones and, once expat gives up, its loose parser expands them itself, so a 100 KB
+feed can grow into gigabytes (an entity "quadratic blow-up").
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, timezone
+from html.parser import HTMLParser
+from typing import Any
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+import feedparser
+from feedparser.encodings import convert_to_utf8
+
+from watcharr.models.media import ChannelInfo, MediaMetadata
+
+DESCRIPTION_MAX_CHARS = 5000
+TITLE_MAX_CHARS = 500
+UNTITLED = "Untitled episode"
+# A week of audio; longer itunes:duration values are typos, not episodes.
+MAX_DURATION_SECONDS = 7 * 24 * 3600
+
+
+class FeedParseError(ValueError):
+    """The body is not a feed we can read (or is refused as unsafe); the message says why."""
+
+
+@dataclass(frozen=True)
+class FeedEpisode:
+    """One item of a feed: its stable key, the key's short hash and the metadata to store."""
+
+    key: str
+    key_hash: str
+    media: MediaMetadata
+    published_ts: float | None
+
+
+@dataclass(frozen=True)
+class ParsedFeed:
+    """A parsed feed: channel facts, episodes newest first, and what was odd about it."""
+
+    title: str | None
+    artwork_url: str | None
+    link: str | None
+    episodes: list[FeedEpisode] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+# ---- keys ---------------------------------------------------------------------------------------
+
+
+def feed_item_key_hash(key: str) -> str:
+    """The short hash of an episode key that messages carry: first 16 hex chars of its sha256."""
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
+
+
+def normalize_feed_url(feed_url: str) -> str:
+    """The feed URL as keys see it: scheme and host lowercased, fragment dropped."""
+    parts = urlsplit(feed_url.strip())
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path, parts.query, ""))
+
+
+def feed_id_hash(feed_url: str) -> str:
+    """12 hex chars identifying a feed URL in channel ids and media keys."""
+    return hashlib.sha256(normalize_feed_url(feed_url).encode("utf-8")).hexdigest()[:12]
+
+
+def podcast_media_key(feed_url: str, key_hash: str) -> str:
+    """The media key of one episode: ``podcast:<feed_id_hash>:<key_hash>``."""
+    return f"podcast:{feed_id_hash(feed_url)}:{key_hash}"
+
+
+# ---- text -----------------------------------------------------------------------------------------
+
+_BLOCK_TAGS = frozenset(
+    "address article aside blockquote br dd div dl dt figcaption figure footer h1 h2 h3 h4 h5 h6 header hr "
+    "li ol p pre section table tr ul".split()
+)
+_HIDDEN_TAGS = frozenset({"script", "style", "head", "template"})
+
+
+class _TextExtractor(HTMLParser):
+    """HTML to plain text: tags dropped, entities decoded, block elements become line breaks."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._hidden = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _HIDDEN_TAGS:
+            self._hidden += 1
+        elif tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _HIDDEN_TAGS:
+            self._hidden = max(0, self._hidden - 1)
+        elif tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self._hidden:
+            self.parts.append(data)
+
+
+def _tidy(text: str) -> str:
+    # Whitespace (NBSP included) collapses within a line; empty lines go.
+    lines = (" ".join(line.split()) for line in text.splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+def _cap(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def html_to_text(markup: str) -> str:
+    """Plain text of an HTML fragment: tags stripped, entities decoded, paragraphs on their own lines."""
+    extractor = _TextExtractor()
+    extractor.feed(markup)
+    extractor.close()
+    return _tidy("".join(extractor.parts))
+
+
+def _plain(detail: Any, value: str) -> str:
+    kind = (detail or {}).get("type", "text/html")
+    return _tidy(value) if kind == "text/plain" else html_to_text(value)
+
+
+# ---- durations ------------------------------------------------------------------------------------
+
+_SECONDS = re.compile(r"(\d+)(?:\.\d*)?")
+_CLOCK = re.compile(r"(\d+):(\d{1,2})(?::(\d{1,2}))?(?:\.\d*)?")
+
+
+def parse_duration(raw: object) -> int | None:
+    """Seconds from an ``itunes:duration``: ``3723``, ``62:03``, ``7:04``, ``1:02:03``, ``01:02:03.5``.
+
+    Fractions are dropped; anything else (``1h2m3s``, ``abc``, ``1:75``), zero or more than a week is
+    None, never an error.
+    """
+    text = str(raw).strip() if raw is not None else ""
+    seconds: int | None = None
+    if match := _SECONDS.fullmatch(text):
+        seconds = int(match.group(1))
+    elif match := _CLOCK.fullmatch(text):
+        first, second, third = match.groups()
+        if third is None:
+            minutes, secs = int(first), int(second)
+            seconds = minutes * 60 + secs if secs < 60 else None
+        elif int(second) < 60 and int(third) < 60:
+            seconds = int(first) * 3600 + int(second) * 60 + int(third)
+    if seconds is None or not 0 < seconds <= MAX_DURATION_SECONDS:
+        return None
+    return seconds
+
+
+# ---- dates ----------------------------------------------------------------------------------------
+
+# Spelled out here: calendar's month names follow the process locale.
+_MONTH_NAMES = (
+    "january", "february", "march", "april", "may", "june",
+    "july", "august", "september", "october", "november", "december",
+)  # fmt: skip
+_MONTHS = {name[:3]: number for number, name in enumerate(_MONTH_NAMES, start=1)}
+# Offsets in minutes. feedparser knows the North American zones but reads every other name as UTC.
+_ZONES = {
+    "ut": 0, "utc": 0, "gmt": 0, "z": 0, "wet": 0,
+    "est": -300, "edt": -240, "cst": -360, "cdt": -300, "mst": -420, "mdt": -360, "pst": -480, "pdt": -420,
+    "akst": -540, "akdt": -480, "hst": -600, "ast": -240, "adt": -180,
+    "bst": 60, "west": 60, "cet": 60, "met": 60, "cest": 120, "mest": 120, "eet": 120, "eest": 180,
+    "msk": 180, "jst": 540, "kst": 540, "awst": 480, "acst": 570, "acdt": 630, "aest": 600, "aedt": 660,
+    "nzst": 720, "nzdt": 780,
+}  # fmt: skip
+_LOOSE_DATE = re.compile(
+    r"""^\s*(?:[A-Za-z]+\.?,?\s+)??                                   # weekday, comma optional
+    (?:(?P<d1>\d{1,2})(?:st|nd|rd|th)?\s+(?P<m1>[A-Za-z]+)\.?,?\s+(?P<y1>\d{4})   # 25 July 2011
+      |(?P<m2>[A-Za-z]+)\.?\s+(?P<d2>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y2>\d{4}))  # July 25, 2011
+    (?:,?\s+(?:at\s+)?(?P<h>\d{1,2}):(?P<mi>\d{2})(?::(?P<s>\d{2}))?(?:\.\d+)?
+       \s*(?P<ampm>[AaPp]\.?[Mm]\.?)?)?
+    (?:\s*(?P<tz>[+-]\d{2}:?\d{2}|(?:GMT|UTC)[+-]\d{1,2}(?::?\d{2})?|[A-Za-z]{1,5}))?
+    \s*(?:\([^)]*\))?\s*$""",
+    re.VERBOSE,
+)
+
+
+def _zone_minutes(token: str | None) -> int:
+    if not token:
+        return 0
+    upper = token.upper()
+    if upper[:3] in ("GMT", "UTC") and len(upper) > 3:
+        upper = upper[3:]
+    if upper[0] in "+-":
+        digits = upper[1:].replace(":", "")
+        hours, minutes = (int(digits[:-2] or 0), int(digits[-2:])) if len(digits) > 2 else (int(digits), 0)
+        return (hours * 60 + minutes) * (-1 if upper[0] == "-" else 1)
+    return _ZONES.get(token.lower(), 0)
+
+
+def parse_loose_date(raw: str) -> datetime | None:
+    """A UTC datetime from the date shapes feeds write by hand, or None.
+
+    Accepts an optional weekday (with or without comma), ``25 July 2011`` or ``July 25, 2011``, an
+    optional ``H:MM[:SS]`` with AM/PM, and a numeric or named zone (unknown names count as UTC).
+    """
+    match = _LOOSE_DATE.match(raw)
+    if not match:
+        return None
+    month_name = (match["m1"] or match["m2"]).lower()
+    month = _MONTHS.get(month_name[:3])
+    # "Jul", "July" and "Sept" name a month; "Julyx" or "Monday" do not.
+    if month is None or not _MONTH_NAMES[month - 1].startswith(month_name):
+        return None
+    hour = int(match["h"] or 0)
+    if match["ampm"]:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if match["ampm"][0] in "Pp" else 0)
+    try:
+        local = datetime(
+            int(match["y1"] or match["y2"]),
+            month,
+            int(match["d1"] or match["d2"]),
+            hour,
+            int(match["mi"] or 0),
+            int(match["s"] or 0),
+            tzinfo=timezone(timedelta(minutes=_zone_minutes(match["tz"]))),
+        )
+    except ValueError:
+        return None
+    return local.astimezone(UTC)
+
+
+def _entry_datetime(entry: Any) -> datetime | None:
+    raw = entry.get("published") or entry.get("updated") or ""
+    parsed = entry.get("published_parsed") or entry.get("updated_parsed")
+    loose = parse_loose_date(raw) if raw else None
+    if parsed is None:
+        return loose
+    from_feedparser = datetime(*parsed[:6], tzinfo=UTC)
+    # Both read RFC 822 alike, so they differ only where feedparser ignored AM/PM or a zone name.
+    return loose if loose is not None and loose != from_feedparser else from_feedparser
+
+
+# ---- the feed ---------------------------------------------------------------------------------------
+
+_FIRST_ELEMENT = re.compile(rb"<\w")
+_ENTITY_DECLARATION = re.compile(rb"<!\s*ENTITY", re.IGNORECASE)
+
+
+def _refuse_entities(body: bytes, feed_url: str) -> None:
+    # Judge the text the way feedparser will decode it (UTF-16, EBCDIC… included), and look where it
+    # looks for declarations: the prolog before the first element.
+    utf8 = convert_to_utf8({}, body, {})
+    first = _FIRST_ELEMENT.search(utf8)
+    prolog = utf8[: first.start()] if first else utf8
+    if _ENTITY_DECLARATION.search(prolog):
+        raise FeedParseError(
+            f"{feed_url} declares XML entities in its DOCTYPE; podcast feeds never need them and they can "
+            "expand into gigabytes, so the feed is refused"
+        )
+
+
+def _looks_like(body: bytes) -> str:
+    head = body[:2048].lstrip()
+    if not head:
+        return "the response is empty"
+    if head[:1] in (b"{", b"["):
+        return "it looks like JSON"
+    if re.search(rb"<html|<!doctype\s+html", head, re.IGNORECASE):
+        return "it looks like an HTML page"
+    if b"\x00" in head or head.decode("utf-8", "replace").count("\ufffd") > len(head) // 10:
+        return "it looks like binary data"
+    return "it has no <rss>, <feed> or <rdf:RDF> root element"
+
+
+def _http_url(value: object, base: str) -> str | None:
+    """An absolute http(s) URL, resolved against the feed URL, or None (javascript:, data:…)."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    url = urljoin(base, value.strip())
+    return url if urlsplit(url).scheme.lower() in ("http", "https") else None
+
+
+def _enclosure_url(entry: Any, base: str) -> str | None:
+    for enclosure in entry.get("enclosures") or []:
+        url = _http_url(enclosure.get("href"), base)
+        if url:
+            return url
+    return None
+
+
+def _description(entry: Any) -> str | None:
+    # The richer of the show notes (content:encoded) and the summary; both may carry HTML.
+    candidates = [(c.get("value") or "", c) for c in entry.get("content") or []]
+    candidates.append((entry.get("summary") or "", entry.get("summary_detail")))
+    value, detail = max(candidates, key=lambda candidate: len(candidate[0]))
+    text = _plain(detail, value) if value else ""
+    return _cap(text, DESCRIPTION_MAX_CHARS) if text else None
+
+
+def _title(entry: Any) -> str | None:
+    raw = entry.get("title") or ""
+    text = _plain(entry.get("title_detail"), raw).replace("\n", " ") if raw else ""
+    return _cap(text, TITLE_MAX_CHARS) if text else None
+
+
+def _item_key(entry: Any, enclosure: str | None, title: str | None, when: datetime | None) -> str:
+    guid = (entry.get("id") or "").strip()
+    link = (entry.get("link") or "").strip()
+    if guid or enclosure or link:
+        return guid or enclosure or link
+    material = f"{title or ''}|{when.isoformat() if when else ''}"
+    return "sha256:" + hashlib.sha256(material.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class _Item:
+    key: str
+    title: str | None
+    url: str
+    when: datetime | None
+    entry: Any
+
+
+def parse_feed(body: bytes, feed_url: str) -> ParsedFeed:
+    """Parse an RSS or Atom feed into episodes, newest first (undated ones last, in feed order).
+
+    A damaged feed yields what can be recovered, with a warning; a body that is no feed at all (HTML,
+    JSON, binary, empty) or declares XML entities raises ``FeedParseError``.
+    """
+    _refuse_entities(body, feed_url)
+    parsed = feedparser.parse(
+        io.BytesIO(body),
+        # Relative URLs are resolved against feed_url below. Every description is reduced to plain text below, so feedparser's sanitising is wasted work.
+        sanitize_html=False,
+        resolve_relative_uris=False,
+    )
+    if not parsed.get("version"):
+        raise FeedParseError(f"{feed_url} is not an RSS or Atom feed ({_looks_like(body)})")
+    warnings: list[str] = []
+    if parsed.get("bozo"):
+        problem = parsed.get("bozo_exception")
+        warnings.append(f"the feed is not well-formed ({problem}); read what could be recovered")
+    channel_facts = parsed.feed
+    raw_title = channel_facts.get("title") or ""
+    title = _cap(_plain(channel_facts.get("title_detail"), raw_title).replace("\n", " "), TITLE_MAX_CHARS) or None
+    if title is None:
+        warnings.append("the feed has no title")
+    artwork = _http_url((channel_facts.get("image") or {}).get("href"), feed_url)
+    link = _http_url(channel_facts.get("link"), feed_url)
+    channel_description = _plain(
+        channel_facts.get("summary_detail") or channel_facts.get("subtitle_detail"),
+        channel_facts.get("summary") or channel_facts.get("subtitle") or "",
+    )
+    channel = ChannelInfo(
+        id=f"podcast:{feed_id_hash(feed_url)}",
+        type="podcast",
+        name=title,
+        url=link,
+        thumbnail_url=artwork,
+        description=_cap(channel_description, DESCRIPTION_MAX_CHARS) or None,
+    )
+
+    items: list[_Item] = []
+    skipped = 0
+    for entry in parsed.entries:
+        enclosure = _enclosure_url(entry, feed_url)
+        url = enclosure or _http_url(entry.get("link"), feed_url)
+        if url is None:
+            skipped += 1
+            continue
+        when = _entry_datetime(entry)
+        item_title = _title(entry)
+        items.append(_Item(_item_key(entry, enclosure, item_title, when), item_title, url, when, entry))
+    if skipped:
+        warnings.append(f"{skipped} item(s) have neither an enclosure nor a link and were skipped")
+    items = _unique_keys(items, warnings)
+
+    episodes = [_episode(item, feed_url, channel, artwork) for item in items]
+    dated = sorted((e for e in episodes if e.published_ts is not None), key=lambda e: -(e.published_ts or 0))
+    undated = [e for e in episodes if e.published_ts is None]
+    if undated and dated:
+        warnings.append(f"{len(undated)} episode(s) have no readable date and are listed last")
+    return ParsedFeed(title, artwork, link, dated + undated, warnings)
+
+
+def _unique_keys(items: list[_Item], warnings: list[str]) -> list[_Item]:
+    """Give items that share a key (a publisher's copy-paste guid) keys of their own.
+
+    Feeds list the newest first, so walking from the bottom lets the item that was there first keep the
+    plain key (already known to earlier syncs); the later one gets its title and date appended. Items
+    equal in key, title and date are the same episode listed twice and are kept once.
+    """
+    seen: set[str] = set()
+    kept: list[_Item] = []
+    renamed = dropped = 0
+    for item in reversed(items):
+        if item.key in seen:
+            stamp = item.when.isoformat() if item.when else ""
+            suffix = hashlib.sha256(f"{item.title or ''}|{stamp}".encode()).hexdigest()[:12]
+            item.key = f"{item.key}#{suffix}"
+            if item.key in seen:
+                dropped += 1
+                continue
+            renamed += 1
+        seen.add(item.key)
+        kept.append(item)
+    if renamed:
+        warnings.append(f"{renamed} item(s) repeat another item's guid; told apart by title and date")
+    if dropped:
+        warnings.append(f"{dropped} item(s) are exact repeats and were kept once")
+    kept.reverse()
+    return kept
+
+
+def _episode(item: _Item, feed_url: str, channel: ChannelInfo, artwork: str | None) -> FeedEpisode:
+    entry = item.entry
+    key_hash = feed_item_key_hash(item.key)
+    thumbnail = _http_url((entry.get("image") or {}).get("href"), feed_url)
+    if thumbnail is None:
+        thumbnail = next(
+            (u for t in entry.get("media_thumbnail") or [] if (u := _http_url(t.get("url"), feed_url))), artwork
+        )
+    media = MediaMetadata(
+        media_key=podcast_media_key(feed_url, key_hash),
+        type="podcast",
+        title=item.title or UNTITLED,
+        url=item.url,
+        description=_description(entry),
+        duration=parse_duration(entry.get("itunes_duration")),
+        thumbnail_url=thumbnail,
+        published_date=item.when.strftime("%Y-%m-%dT%H:%M:%SZ") if item.when else None,
+        channel=channel,
+    )
+    return FeedEpisode(item.key, key_hash, media, item.when.timestamp() if item.when else None)
+
+
+def select_new_episodes(parsed: ParsedFeed, known_keys: set[str], backfill: int | None) -> list[FeedEpisode]:
+    """Episodes whose key hash is not in ``known_keys``, newest first: all of them when ``backfill`` is
+    None, else only the newest ``backfill`` (0 = none, as when a subscription starts from now on)."""
+    unknown = [episode for episode in parsed.episodes if episode.key_hash not in known_keys]
+    return unknown if backfill is None else unknown[: max(backfill, 0)]

@@ -1,0 +1,247 @@
+"""The SQS event source mappings of template.yaml, played by local worker processes.
+
+On AWS the Lambda service polls each queue and invokes the function with a batch of records. Locally
+each worker process is one poller plus one "container": it loads the handler once, receives up to the
+template's BatchSize messages, hands them over as Lambda's SQS event, then deletes the records that
+succeeded. A source runs as many workers as its MaximumConcurrency / ReservedConcurrentExecutions allow
+(the smaller of the two); a FIFO source runs one, which keeps each message group in order, as one
+message group does on AWS.
+
+Where local mode departs from AWS, on purpose:
+
+- Retry delay. After a failed invocation, or for the records a handler reports in ``batchItemFailures``
+  (ReportBatchItemFailures), the failed records' visibility is set to ``retry_delay`` seconds (2 by
+  default) instead of waiting out the queue's visibility timeout, which the template sets to minutes
+  (six times the function's timeout). The retry count and the dead-letter redrive are unchanged.
+- Visibility timeout. Messages are received with the queue's own timeout unless ``visibility_timeout``
+  overrides it. A worker killed mid-batch leaves its records to come back after that timeout, as on AWS.
+- Redrive. moto's server moves a message that was received maxReceiveCount times to the dead-letter
+  queue on the next receive, as SQS does, so the poller has nothing to add for it.
+- Function timeouts are not enforced on pollers; the handlers bound their own network calls.
+- One receive takes at most 10 messages (SQS's limit); Lambda can gather larger batches with a batching
+  window, which the template does not use.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import os
+import signal
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from multiprocessing.process import parent_process
+from typing import Any
+
+from watcharr.local.context import LocalContext
+from watcharr.local.template import EventSourceSpec, FunctionSpec, QueueSpec
+
+log = logging.getLogger("watcharr.local")
+
+# Concurrency of a standard-queue source the template leaves unbounded (Lambda would scale far higher).
+UNBOUNDED_SOURCE_CONCURRENCY = 5
+SQS_MAX_RECEIVE = 10
+# Long polling this short lets a worker notice a stop request within about a second.
+RECEIVE_WAIT_SECONDS = 1
+# The system attributes Lambda copies into a record's `attributes`.
+RECORD_ATTRIBUTES = (
+    "ApproximateReceiveCount",
+    "SentTimestamp",
+    "SenderId",
+    "ApproximateFirstReceiveTimestamp",
+    "SequenceNumber",
+    "MessageGroupId",
+    "MessageDeduplicationId",
+    "AWSTraceHeader",
+    "DeadLetterQueueSourceArn",
+)
+
+Handler = Callable[[dict[str, Any], Any], Any]
+
+
+@dataclass(frozen=True)
+class PollerConfig:
+    """Everything one worker process needs; picklable, so it crosses into the process."""
+
+    function_logical_id: str
+    function_name: str
+    handler_attribute: str
+    queue_url: str
+    queue_arn: str
+    batch_size: int
+    report_batch_item_failures: bool
+    retry_delay: int
+    timeout_seconds: int
+    environment: dict[str, str] = field(default_factory=dict)
+    visibility_timeout: int | None = None
+    region: str = "us-east-1"
+    log_level: str = "WARNING"
+
+
+def source_concurrency(source: EventSourceSpec, queue: QueueSpec) -> int:
+    """How many invocations of this source may run at once locally.
+
+    A FIFO source gets one worker: the stack sends every result in one message group, which Lambda
+    processes one batch at a time, in order.
+    """
+    if queue.fifo:
+        return 1
+    bounds = [c for c in (source.maximum_concurrency, source.reserved_concurrency) if c is not None]
+    return max(1, min(bounds)) if bounds else UNBOUNDED_SOURCE_CONCURRENCY
+
+
+def handler_location(function: FunctionSpec) -> tuple[str, str]:
+    """(directory name under functions/, handler attribute) for ``load_function``."""
+    module, _, attribute = function.handler.rpartition(".")
+    if module != "app" or not attribute:
+        raise ValueError(f"{function.logical_id}: local mode loads app.<handler>, not {function.handler}")
+    return function.code_dir.name, attribute
+
+
+def load_handler(function_name: str, attribute: str) -> Handler:
+    """The handler of functions/<function_name>/app.py, loaded once per process as a container does."""
+    from watcharr.local.functions import load_function
+
+    handler: Handler = getattr(load_function(function_name), attribute)
+    return handler
+
+
+def enter_container(environment: Mapping[str, str], log_level: str) -> None:
+    """Prepare a fresh worker process: the function's environment, quiet signals, fresh settings.
+
+    SIGINT is ignored because Ctrl-C reaches the whole process group and the runner decides how workers
+    stop. The settings cache is cleared because the process may have been forked from one that read the
+    settings under another function's environment.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    os.environ.update(environment)
+    logging.basicConfig(level=log_level, format="%(asctime)s %(levelname)s %(processName)s %(message)s")
+    from watcharr.settings import get_settings
+
+    get_settings.cache_clear()
+
+
+def sqs_record(message: Mapping[str, Any], queue_arn: str, region: str) -> dict[str, Any]:
+    """One message from ReceiveMessage in the shape of a record of Lambda's SQS event."""
+    attributes = message.get("Attributes") or {}
+    record: dict[str, Any] = {
+        "messageId": message["MessageId"],
+        "receiptHandle": message["ReceiptHandle"],
+        "body": message["Body"],
+        "attributes": {name: attributes[name] for name in RECORD_ATTRIBUTES if name in attributes},
+        "messageAttributes": {
+            name: _record_message_attribute(value) for name, value in (message.get("MessageAttributes") or {}).items()
+        },
+        "md5OfBody": message["MD5OfBody"],
+        "eventSource": "aws:sqs",
+        "eventSourceARN": queue_arn,
+        "awsRegion": region,
+    }
+    if "MD5OfMessageAttributes" in message:
+        record["md5OfMessageAttributes"] = message["MD5OfMessageAttributes"]
+    return record
+
+
+def _record_message_attribute(value: Mapping[str, Any]) -> dict[str, Any]:
+    # Lambda spells the keys in camel case and gives binary values as base64 text.
+    def b64(data: bytes) -> str:
+        return base64.b64encode(data).decode()
+
+    converted: dict[str, Any] = {
+        "stringListValues": list(value.get("StringListValues", [])),
+        "binaryListValues": [b64(v) for v in value.get("BinaryListValues", [])],
+        "dataType": value["DataType"],
+    }
+    if "StringValue" in value:
+        converted["stringValue"] = value["StringValue"]
+    if "BinaryValue" in value:
+        converted["binaryValue"] = b64(value["BinaryValue"])
+    return converted
+
+
+def failed_message_ids(answer: Any, message_ids: list[str], report_batch_item_failures: bool) -> set[str]:
+    """The records to return to the queue after an invocation that did not raise.
+
+    Without ReportBatchItemFailures a returned answer means the whole batch succeeded. With it, Lambda
+    treats an answer it cannot read, or one naming a record that is not in the batch, as a failure of
+    the whole batch.
+    """
+    if not report_batch_item_failures or answer is None:
+        return set()
+    if not isinstance(answer, dict):
+        return set(message_ids)
+    failures = answer.get("batchItemFailures") or []
+    if not isinstance(failures, list):
+        return set(message_ids)
+    reported = {f.get("itemIdentifier") if isinstance(f, dict) else None for f in failures}
+    if not reported <= set(message_ids):
+        return set(message_ids)
+    return {str(r) for r in reported}
+
+
+def poll_once(sqs: Any, handler: Handler, config: PollerConfig, wait_seconds: int = RECEIVE_WAIT_SECONDS) -> int:
+    """Receive one batch, invoke the handler with it, settle each record; returns the batch's size."""
+    receive: dict[str, Any] = {
+        "QueueUrl": config.queue_url,
+        "MaxNumberOfMessages": min(config.batch_size, SQS_MAX_RECEIVE),
+        "WaitTimeSeconds": wait_seconds,
+        "MessageSystemAttributeNames": ["All"],
+        "MessageAttributeNames": ["All"],
+    }
+    if config.visibility_timeout is not None:
+        receive["VisibilityTimeout"] = config.visibility_timeout
+    messages = sqs.receive_message(**receive).get("Messages", [])
+    if not messages:
+        return 0
+    event = {"Records": [sqs_record(m, config.queue_arn, config.region) for m in messages]}
+    context = LocalContext(function_name=config.function_logical_id, timeout_ms=config.timeout_seconds * 1000)
+    ids = [m["MessageId"] for m in messages]
+    try:
+        failed = failed_message_ids(handler(event, context), ids, config.report_batch_item_failures)
+    except Exception:
+        log.exception("%s failed on a batch of %d; it returns to the queue", config.function_logical_id, len(ids))
+        failed = set(ids)
+    done = [m for m in messages if m["MessageId"] not in failed]
+    retry = [m for m in messages if m["MessageId"] in failed]
+    if done:
+        sqs.delete_message_batch(
+            QueueUrl=config.queue_url,
+            Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)],
+        )
+    if retry:
+        sqs.change_message_visibility_batch(
+            QueueUrl=config.queue_url,
+            Entries=[
+                {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"], "VisibilityTimeout": config.retry_delay}
+                for i, m in enumerate(retry)
+            ],
+        )
+    return len(messages)
+
+
+def run_poller(config: PollerConfig, stop: Any, ready: Any) -> None:
+    """Worker process entry: poll and invoke until ``stop`` is set, SIGTERM arrives or the runner dies.
+
+    A batch already received is always finished before the worker looks at ``stop`` again.
+    """
+    enter_container(config.environment, config.log_level)
+    terminated = threading.Event()
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: terminated.set())
+    handler = load_handler(config.function_name, config.handler_attribute)
+    from watcharr.adapters.queues import sqs_client
+
+    sqs = sqs_client()
+    runner = parent_process()
+    ready.set()
+    while not (stop.is_set() or terminated.is_set()):
+        if runner is not None and not runner.is_alive():
+            return
+        try:
+            poll_once(sqs, handler, config)
+        except Exception:
+            # moto unreachable or a settle call refused: the records come back after their timeout.
+            if stop.is_set() or terminated.is_set():
+                return
+            log.exception("%s poller: SQS call failed", config.function_logical_id)
+            stop.wait(1)

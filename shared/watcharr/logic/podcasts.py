@@ -1,0 +1,53 @@
+"""Subscribing to podcast feeds: the messages a subscribe or unsubscribe sends."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from watcharr.domain.urls import UnsupportedLink, apple_podcast_ids, find_url
+from watcharr.models.messages import ExtractRequest, FeedSync, SubscriptionAdded, utc_now
+
+
+@dataclass(frozen=True)
+class SubscriptionPlan:
+    subscription_id: str
+    added: SubscriptionAdded
+    first_sync: ExtractRequest
+
+
+def feed_link(text: str) -> str:
+    """The feed URL (or Apple Podcasts show link, resolved later by the extractor) in `text`."""
+    url = find_url(text)
+    if url is None:
+        raise UnsupportedLink("no feed link found; send the RSS/Atom URL or an Apple Podcasts show link")
+    apple = apple_podcast_ids(url)
+    if apple is not None:
+        show_id, episode_id = apple
+        if episode_id is not None:
+            raise UnsupportedLink("this is a link to one Apple Podcasts episode; add it with add-episode")
+        return f"https://podcasts.apple.com/podcast/id{show_id}"
+    return url
+
+
+def subscription_id(user_id: int, feed_url: str) -> str:
+    """Derived from user and feed, so subscribing twice names the same subscription."""
+    return hashlib.sha256(f"{user_id}\n{feed_url}".encode()).hexdigest()[:20]
+
+
+def plan_subscription(user_id: int, feed_url: str, tag: str | None, backfill: int | None) -> SubscriptionPlan:
+    """Record the subscription with the writer, then fetch the feed once with the chosen backfill."""
+    at = utc_now()
+    sub_id = subscription_id(user_id, feed_url)
+    return SubscriptionPlan(
+        subscription_id=sub_id,
+        added=SubscriptionAdded(at=at, subscription_id=sub_id, user_id=user_id, feed_url=feed_url, tag=tag),
+        first_sync=ExtractRequest(
+            at=at,
+            user_id=user_id,
+            url=feed_url,
+            kind="feed",
+            tag=tag,
+            feed=FeedSync(subscription_id=sub_id, backfill=backfill),
+        ),
+    )
