@@ -22,15 +22,19 @@ answers down for benchmarks. ``hits(path)`` counts the requests each path (witho
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import random
+import socket
+import sys
 import threading
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 MAX_DELAY_SECONDS = 30.0
@@ -112,6 +116,7 @@ class OriginServer:
             return
         self._stopping.set()
         httpd.shutdown()
+        httpd.close_connections()
         httpd.server_close()  # joins the request threads: block_on_close
         if self._thread is not None:
             self._thread.join()
@@ -214,9 +219,33 @@ class _Server(ThreadingHTTPServer):
     block_on_close = True
     request_queue_size = 128
 
-    def handle_error(self, request: object, client_address: object) -> None:
-        # A client that gave up (timeout tests) resets the socket; that is expected, not an error.
-        return
+    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler]) -> None:
+        super().__init__(address, handler)
+        self._active: set[socket.socket] = set()
+        self._active_lock = threading.Lock()
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        with self._active_lock:
+            self._active.add(request)
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            with self._active_lock:
+                self._active.discard(request)
+
+    def close_connections(self) -> None:
+        """Cut every open connection, so a client that sends nothing cannot hold a thread at stop."""
+        with self._active_lock:
+            active = list(self._active)
+        for sock in active:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that gave up (timeout tests) resets the socket: expected, not worth a traceback.
+        if isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
+            return
+        super().handle_error(request, client_address)
 
 
 class _OriginHandler(BaseHTTPRequestHandler):

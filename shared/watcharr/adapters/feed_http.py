@@ -119,18 +119,22 @@ class _Inflater:
             return zlib.decompressobj(zlib.MAX_WBITS if wrapped else -zlib.MAX_WBITS)
         return zlib.decompressobj(zlib.MAX_WBITS | 16)
 
-    def decode(self, chunk: bytes, room: int) -> bytes:
-        """Decode ``chunk``; raises ``_TooLarge`` when the output would exceed ``room`` bytes."""
+    def decode_into(self, chunk: bytes, body: bytearray, max_bytes: int) -> None:
+        """Append the decoded ``chunk`` to ``body``; raises ``_TooLarge`` past ``max_bytes``."""
         if self._decoder is None:
             self._pending += chunk
             if len(self._pending) < 2:
-                return b""
+                return
             chunk, self._pending = self._pending, b""
             self._decoder = self._start(chunk)
-        out = self._decoder.decompress(chunk, room + 1)
-        if len(out) > room or self._decoder.unconsumed_tail:
-            raise _TooLarge
-        return out
+        data = chunk
+        while data:
+            # Bounded steps: a highly compressed chunk never inflates into one huge temporary.
+            step = min(max_bytes - len(body) + 1, READ_CHUNK_BYTES * 4)
+            body += self._decoder.decompress(data, step)
+            if len(body) > max_bytes:
+                raise _TooLarge
+            data = self._decoder.unconsumed_tail
 
     def finish(self) -> None:
         """Refuse a compressed body that stopped before its end (a cut connection)."""
@@ -170,7 +174,10 @@ def _read_body(
             wire += len(chunk)
             if wire > max_bytes:
                 raise _TooLarge
-            body += inflater.decode(chunk, max_bytes - len(body)) if inflater else chunk
+            if inflater is None:
+                body += chunk
+            else:
+                inflater.decode_into(chunk, body, max_bytes)
     except _TooLarge:
         raise _too_large(max_bytes) from None
     if declared is not None and declared.strip().isdigit() and not response.chunked and wire < int(declared):

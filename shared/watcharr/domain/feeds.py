@@ -93,9 +93,12 @@ def podcast_media_key(feed_url: str, key_hash: str) -> str:
 # ---- text -----------------------------------------------------------------------------------------
 
 _BLOCK_TAGS = frozenset(
-    "address article aside blockquote br dd div dl dt figcaption figure footer h1 h2 h3 h4 h5 h6 header hr "
-    "li ol p pre section table tr ul".split()
-)
+    {
+        "address", "article", "aside", "blockquote", "br", "dd", "div", "dl", "dt", "figcaption", "figure",
+        "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "ol", "p", "pre", "section",
+        "table", "tr", "ul",
+    }
+)  # fmt: skip
 _HIDDEN_TAGS = frozenset({"script", "style", "head", "template"})
 
 
@@ -124,8 +127,9 @@ class _TextExtractor(HTMLParser):
             self.parts.append("\n")
 
     def handle_data(self, data: str) -> None:
+        # In HTML a line break in the source is just a space; only block elements start lines.
         if not self._hidden:
-            self.parts.append(data)
+            self.parts.append(" ".join(data.split()) if data.strip() else " ")
 
 
 def _tidy(text: str) -> str:
@@ -153,15 +157,15 @@ def _plain(detail: Any, value: str) -> str:
 
 # ---- durations ------------------------------------------------------------------------------------
 
-_SECONDS = re.compile(r"(\d+)(?:\.\d*)?")
-_CLOCK = re.compile(r"(\d+):(\d{1,2})(?::(\d{1,2}))?(?:\.\d*)?")
+_SECONDS = re.compile(r"(\d{1,9})(?:\.\d*)?")
+_CLOCK = re.compile(r"(\d{1,6}):(\d{1,2})(?::(\d{1,2}))?(?:\.\d*)?")
 
 
 def parse_duration(raw: object) -> int | None:
     """Seconds from an ``itunes:duration``: ``3723``, ``62:03``, ``7:04``, ``1:02:03``, ``01:02:03.5``.
 
-    Fractions are dropped; anything else (``1h2m3s``, ``abc``, ``1:75``), zero or more than a week is
-    None, never an error.
+    Fractions are dropped; anything else (``1h2m3s``, ``abc``, ``1:75``), zero (a placeholder, not a
+    length) or more than a week is None, never an error.
     """
     text = str(raw).strip() if raw is not None else ""
     seconds: int | None = None
@@ -172,7 +176,8 @@ def parse_duration(raw: object) -> int | None:
         if third is None:
             minutes, secs = int(first), int(second)
             seconds = minutes * 60 + secs if secs < 60 else None
-        elif int(second) < 60 and int(third) < 60:
+        elif int(third) < 60:
+            # Minutes past 59 ("00:60:05") are a slip, but the sum is still what was meant.
             seconds = int(first) * 3600 + int(second) * 60 + int(third)
     if seconds is None or not 0 < seconds <= MAX_DURATION_SECONDS:
         return None
@@ -324,6 +329,7 @@ def _description(entry: Any) -> str | None:
 
 
 def _title(entry: Any) -> str | None:
+    """The one-line plain title of an item or of the channel."""
     raw = entry.get("title") or ""
     text = _plain(entry.get("title_detail"), raw).replace("\n", " ") if raw else ""
     return _cap(text, TITLE_MAX_CHARS) if text else None
@@ -356,7 +362,8 @@ def parse_feed(body: bytes, feed_url: str) -> ParsedFeed:
     _refuse_entities(body, feed_url)
     parsed = feedparser.parse(
         io.BytesIO(body),
-        # Relative URLs are resolved against feed_url below. Every description is reduced to plain text below, so feedparser's sanitising is wasted work.
+        # Every text is reduced to plain text and every URL resolved against feed_url below, so
+        # feedparser's sanitising and URL rewriting inside HTML would be wasted work.
         sanitize_html=False,
         resolve_relative_uris=False,
     )
@@ -367,8 +374,7 @@ def parse_feed(body: bytes, feed_url: str) -> ParsedFeed:
         problem = parsed.get("bozo_exception")
         warnings.append(f"the feed is not well-formed ({problem}); read what could be recovered")
     channel_facts = parsed.feed
-    raw_title = channel_facts.get("title") or ""
-    title = _cap(_plain(channel_facts.get("title_detail"), raw_title).replace("\n", " "), TITLE_MAX_CHARS) or None
+    title = _title(channel_facts)
     if title is None:
         warnings.append("the feed has no title")
     artwork = _http_url((channel_facts.get("image") or {}).get("href"), feed_url)
@@ -441,11 +447,9 @@ def _unique_keys(items: list[_Item], warnings: list[str]) -> list[_Item]:
 def _episode(item: _Item, feed_url: str, channel: ChannelInfo, artwork: str | None) -> FeedEpisode:
     entry = item.entry
     key_hash = feed_item_key_hash(item.key)
-    thumbnail = _http_url((entry.get("image") or {}).get("href"), feed_url)
-    if thumbnail is None:
-        thumbnail = next(
-            (u for t in entry.get("media_thumbnail") or [] if (u := _http_url(t.get("url"), feed_url))), artwork
-        )
+    candidates = [(entry.get("image") or {}).get("href")]
+    candidates += [thumb.get("url") for thumb in entry.get("media_thumbnail") or []]
+    thumbnail = next((url for c in candidates if (url := _http_url(c, feed_url))), artwork)
     media = MediaMetadata(
         media_key=podcast_media_key(feed_url, key_hash),
         type="podcast",

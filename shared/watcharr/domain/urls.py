@@ -57,8 +57,9 @@ _OTHER_SCHEME_RE = re.compile(r"([A-Za-z][A-Za-z0-9+.-]{1,31}):(//)?")
 _LEADING_PUNCTUATION = "([{'*\u2018\u201c\u00ab"
 _TRAILING_PUNCTUATION = ".,;:!?'\"*\u2026\u3002\u3001\uff0c\uff01\uff1f\u201d\u2019\u00bb\u203a"
 _CLOSING_BRACKETS = {")": "(", "]": "[", "}": "{"}
-# C0 and C1 controls, DEL, and the bidirectional overrides used to disguise where a link points.
-_CONTROL_RE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# C0 and C1 controls, DEL, the bidirectional overrides used to disguise where a link points, and
+# lone surrogates (valid in JSON strings, but not encodable, so not part of any real link).
+_CONTROL_RE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 # fmt: off
 # Schemes that are never web pages, refused even when written without "//" (javascript:alert(1)).
 _NON_WEB_SCHEMES = frozenset(
@@ -233,14 +234,17 @@ def _locate_url(text: str) -> tuple[int, int, str] | None:
 
 def _strip_trailing(url: str) -> str:
     """Drop sentence punctuation after a link, keeping brackets the link itself opened (Wikipedia)."""
-    while url:
-        last = url[-1]
-        unbalanced = last in _CLOSING_BRACKETS and url.count(last) > url.count(_CLOSING_BRACKETS[last])
-        if last in _TRAILING_PUNCTUATION or unbalanced:
-            url = url[:-1]
-        else:
+    # Counted once, not per character: a token of a million ")" must not take quadratic time.
+    surplus = {close: url.count(close) - url.count(open_) for close, open_ in _CLOSING_BRACKETS.items()}
+    end = len(url)
+    while end:
+        last = url[end - 1]
+        if last in surplus and surplus[last] > 0:
+            surplus[last] -= 1
+        elif last not in _TRAILING_PUNCTUATION:
             break
-    return url
+        end -= 1
+    return url[:end]
 
 
 def _is_shareable_bare_host(host: str) -> bool:
@@ -264,8 +268,8 @@ def _link_in_text(text: str) -> str:
     # A text that begins with the link and goes on after a space on the same line is one link
     # with a space in it (a CLI argument or batch line); words before the link make it a sentence.
     if not stripped[:start].strip(_LEADING_PUNCTUATION + "<"):
-        rest_of_line = stripped[end:].split("\n", 1)[0].strip().strip(_TRAILING_PUNCTUATION + ")]}>")
-        line = stripped.split("\n", 1)[0].strip()
+        rest_of_line = _first_line(stripped[end:]).strip().strip(_TRAILING_PUNCTUATION + ")]}>")
+        line = _first_line(stripped)
         if rest_of_line and _locate_url(rest_of_line):
             raise UnsupportedLink(
                 f'"{_show(line)}" holds more than one link; send one link at a time, or a batch'
@@ -276,6 +280,11 @@ def _link_in_text(text: str) -> str:
                 "(put any comment before the link or on another line)"
             )
     return url
+
+
+def _first_line(text: str) -> str:
+    lines = text.splitlines()
+    return lines[0] if lines else ""
 
 
 def _no_link(text: str) -> UnsupportedLink:
@@ -300,7 +309,7 @@ def _split(url: str) -> _Parts:
             f"more than the {MAX_URL_LENGTH} allowed"
         )
     if _CONTROL_RE.search(url):
-        raise UnsupportedLink(f"{_show(url)} contains control characters; a link cannot contain them")
+        raise UnsupportedLink(f"{_show(url)} contains control or invalid characters, which no link has")
     try:
         parts = urlsplit(url)
     except ValueError:

@@ -131,7 +131,8 @@ def sqs_record(message: Mapping[str, Any], queue_arn: str, region: str) -> dict[
         "body": message["Body"],
         "attributes": {name: attributes[name] for name in RECORD_ATTRIBUTES if name in attributes},
         "messageAttributes": {
-            name: _record_message_attribute(value) for name, value in (message.get("MessageAttributes") or {}).items()
+            name: _record_message_attribute(value)
+            for name, value in (message.get("MessageAttributes") or {}).items()
         },
         "md5OfBody": message["MD5OfBody"],
         "eventSource": "aws:sqs",
@@ -180,7 +181,9 @@ def failed_message_ids(answer: Any, message_ids: list[str], report_batch_item_fa
     return {str(r) for r in reported}
 
 
-def poll_once(sqs: Any, handler: Handler, config: PollerConfig, wait_seconds: int = RECEIVE_WAIT_SECONDS) -> int:
+def poll_once(
+    sqs: Any, handler: Handler, config: PollerConfig, wait_seconds: int = RECEIVE_WAIT_SECONDS
+) -> int:
     """Receive one batch, invoke the handler with it, settle each record; returns the batch's size."""
     receive: dict[str, Any] = {
         "QueueUrl": config.queue_url,
@@ -200,7 +203,9 @@ def poll_once(sqs: Any, handler: Handler, config: PollerConfig, wait_seconds: in
     try:
         failed = failed_message_ids(handler(event, context), ids, config.report_batch_item_failures)
     except Exception:
-        log.exception("%s failed on a batch of %d; it returns to the queue", config.function_logical_id, len(ids))
+        log.exception(
+            "%s failed on a batch of %d; it returns to the queue", config.function_logical_id, len(ids)
+        )
         failed = set(ids)
     done = [m for m in messages if m["MessageId"] not in failed]
     retry = [m for m in messages if m["MessageId"] in failed]

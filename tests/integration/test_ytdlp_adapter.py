@@ -1,0 +1,284 @@
+"""Real yt-dlp against the local origin server: metadata, playlists and every kind of broken site."""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from watcharr.adapters.ytdlp import extract_media, list_playlist
+from watcharr.domain.extraction_errors import PermanentExtractionError, TransientExtractionError
+from watcharr.settings import Settings
+from yt_dlp.networking.common import _REQUEST_HANDLERS
+
+from tests.support.origin import OriginServer
+
+SETTINGS = Settings(socket_timeout=1.0)
+
+
+@pytest.fixture(scope="module")
+def origin() -> Iterator[OriginServer]:
+    with OriginServer() as server:
+        yield server
+
+
+@pytest.fixture(params=["requests", "urllib"])
+def http_library(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run a test with both of yt-dlp's HTTP handlers.
+
+    The venv has ``requests`` (a test dependency), so yt-dlp prefers it; the Lambda layer does not, so
+    there yt-dlp uses urllib. Unregistering the handler reproduces the Lambda case, wording and all.
+    """
+    if request.param == "urllib":
+        monkeypatch.delitem(_REQUEST_HANDLERS, "Requests")
+    return str(request.param)
+
+
+def test_json_ld_page_gives_every_field_without_fetching_the_media(origin: OriginServer):
+    media = extract_media(origin.url("/video/full"), SETTINGS)
+
+    assert media.title == "Test video full"
+    assert media.description == "Description of test video full."
+    assert media.duration == 63
+    assert media.thumbnail_url == origin.url("/thumbs/full.jpg")
+    assert media.upload_date == "2024-03-15"
+    assert media.published_date == "2024-03-15"
+    assert media.view_count == 12345
+    assert media.type == "video"
+    assert media.url == origin.url("/video/full")
+    assert media.is_short is False
+    assert media.partial is False
+    assert media.channel is not None
+    assert media.channel.name == "Origin Channel"
+    assert media.channel.type == "video"
+    # Metadata only: the page was read once and the video file never requested.
+    assert origin.hits("/video/full") == 1
+    assert origin.hits("/media/full.mp4") == 0
+
+
+def test_same_page_gives_same_keys_and_other_sites_do_not_collide(origin: OriginServer):
+    first = extract_media(origin.url("/video/same"), SETTINGS)
+    again = extract_media(origin.url("/video/same"), SETTINGS)
+    other = extract_media(origin.url("/video/other"), SETTINGS)
+
+    assert first.media_key == again.media_key
+    assert first.channel == again.channel
+    assert other.media_key != first.media_key
+    # The generic extractor's id is the last path segment; the key must also name the site.
+    assert origin.base_url.removeprefix("http://") in first.media_key
+
+
+def test_unicode_title_and_description_arrive_intact(origin: OriginServer):
+    title = "日本語のタイトル — café «ünïcödé» 🎬 & <tags>"
+    description = "Ελληνικά\nи русский"
+
+    media = extract_media(
+        origin.url(f"/video/uni?title={quote(title)}&description={quote(description)}"), SETTINGS
+    )
+
+    assert media.title == title
+    assert media.description == description
+
+
+def test_opengraph_only_page(origin: OriginServer):
+    media = extract_media(origin.url("/og/og1"), SETTINGS)
+
+    assert media.title == "OpenGraph video og1"
+    assert media.description == "OpenGraph description og1."
+    assert media.thumbnail_url == origin.url("/thumbs/og1.jpg")
+    assert media.type == "video"
+    assert origin.hits("/media/og1.mp4") == 0
+
+
+@pytest.mark.parametrize(("name", "media_type"), [("clip.mp4", "video"), ("episode.mp3", "podcast")])
+def test_direct_media_file(origin: OriginServer, name: str, media_type: str):
+    media = extract_media(origin.url(f"/media/{name}"), SETTINGS)
+
+    assert media.title == name.rsplit(".", 1)[0]
+    assert media.type == media_type
+    assert media.url == origin.url(f"/media/{name}")
+
+
+def test_page_whose_video_has_no_formats_still_gives_its_metadata(origin: OriginServer):
+    # contentUrl is an HLS manifest with no variants: yt-dlp finds no format at all.
+    media = extract_media(origin.url("/video/noformats?formats=none&title=Metadata%20only"), SETTINGS)
+
+    assert media.title == "Metadata only"
+    assert media.duration == 63
+    assert media.view_count == 12345
+    assert media.partial is False
+
+
+def test_page_that_names_no_video_at_all_is_unsupported(origin: OriginServer):
+    with pytest.raises(PermanentExtractionError) as failure:
+        extract_media(origin.url("/video/nolink?content=none"), SETTINGS)
+
+    assert failure.value.code == "unsupported_url"
+
+
+@pytest.mark.parametrize("hint", [True, False])
+def test_short_from_hint_or_from_a_vertical_clip_under_a_minute(origin: OriginServer, hint: bool):
+    landscape = extract_media(origin.url("/video/wide?duration=30"), SETTINGS, is_short_hint=hint)
+    vertical = extract_media(origin.url("/video/tall?duration=30&vertical=1"), SETTINGS, is_short_hint=hint)
+    long_vertical = extract_media(origin.url("/video/tall-long?duration=600&vertical=1"), SETTINGS)
+
+    assert landscape.is_short is hint
+    assert vertical.is_short is True
+    assert long_vertical.is_short is False
+
+
+@pytest.mark.parametrize("status", [404, 410])
+def test_missing_page_is_permanent(origin: OriginServer, http_library: str, status: int):
+    with pytest.raises(PermanentExtractionError) as failure:
+        extract_media(origin.url(f"/status/{status}"), SETTINGS)
+
+    assert failure.value.code == "not_found"
+    assert f"HTTP {status}" in failure.value.reason
+
+
+@pytest.mark.parametrize("status", [500, 503, 429])
+def test_server_errors_and_rate_limits_are_transient(origin: OriginServer, http_library: str, status: int):
+    with pytest.raises(TransientExtractionError) as failure:
+        extract_media(origin.url(f"/status/{status}"), SETTINGS)
+
+    assert f"HTTP {status}" in failure.value.reason
+
+
+@pytest.mark.timeout(20)
+def test_a_site_that_never_answers_is_a_transient_timeout(origin: OriginServer, http_library: str):
+    with pytest.raises(TransientExtractionError) as failure:
+        extract_media(origin.url("/hang"), SETTINGS)
+
+    assert failure.value.code == "timeout"
+
+
+def test_a_refused_connection_is_transient(http_library: str):
+    with OriginServer() as gone:
+        url = gone.url("/video/1")
+
+    with pytest.raises(TransientExtractionError) as failure:
+        extract_media(url, SETTINGS)
+
+    assert failure.value.code == "network"
+
+
+@pytest.mark.parametrize("path", ["/garbage", "/empty"])
+def test_a_page_that_is_neither_html_nor_media_is_permanent(origin: OriginServer, path: str):
+    with pytest.raises(PermanentExtractionError) as failure:
+        extract_media(origin.url(path), SETTINGS)
+
+    assert failure.value.code == "not_media"
+    assert failure.value.reason == "The link does not lead to a video or audio file."
+
+
+def test_a_playlist_given_as_a_video_is_refused_without_fetching_entries(origin: OriginServer):
+    with pytest.raises(PermanentExtractionError) as failure:
+        extract_media(origin.url("/playlist/4?title=as-video"), SETTINGS)
+
+    assert failure.value.code == "playlist"
+    assert origin.requests[-1] == ("GET", "/playlist/4?title=as-video")
+
+
+def test_flat_playlist_lists_every_entry_without_fetching_one(origin: OriginServer):
+    origin.reset_counters()
+
+    listing = list_playlist(origin.url("/playlist/7?title=Seven"), SETTINGS, limit=50)
+
+    assert listing.title == "Seven"
+    assert listing.entries == [origin.url(f"/video/{i}") for i in range(1, 8)]
+    assert (listing.total, listing.left_out) == (7, 0)
+    assert origin.hits_under("/video/") == 0
+    assert origin.requests == [("GET", "/playlist/7?title=Seven")]
+
+
+def test_playlist_beyond_the_limit_counts_what_was_left_out(origin: OriginServer):
+    listing = list_playlist(origin.url("/playlist/12"), SETTINGS, limit=5)
+
+    assert listing.entries == [origin.url(f"/video/{i}") for i in range(1, 6)]
+    assert (listing.total, listing.left_out) == (12, 7)
+
+
+def test_a_single_video_listed_as_a_playlist_is_a_listing_of_itself(origin: OriginServer):
+    listing = list_playlist(origin.url("/video/alone"), SETTINGS, limit=5)
+
+    assert listing.entries == [origin.url("/video/alone")]
+    assert (listing.total, listing.left_out) == (1, 0)
+
+
+def test_playlist_errors_are_classified_too(origin: OriginServer):
+    with pytest.raises(PermanentExtractionError):
+        list_playlist(origin.url("/status/404"), SETTINGS, limit=5)
+    with pytest.raises(TransientExtractionError):
+        list_playlist(origin.url("/status/503"), SETTINGS, limit=5)
+
+
+class _Records(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+def test_yt_dlp_errors_reach_the_service_log_without_secrets(origin: OriginServer):
+    records = _Records()
+    service_log = logging.getLogger("watcharr")
+    service_log.addHandler(records)
+    try:
+        with pytest.raises(PermanentExtractionError):
+            extract_media(origin.url("/video/nolink?content=none&key=SECRET-API-KEY"), SETTINGS)
+    finally:
+        service_log.removeHandler(records)
+
+    logged = [str(getattr(r, "ytdlp_message", "")) for r in records.records]
+    assert any("Unsupported URL" in line for line in logged), logged
+    assert not any("SECRET-API-KEY" in line for line in logged)
+
+
+PLUGIN = """
+from yt_dlp.extractor.common import InfoExtractor
+
+
+class HijackOriginIE(InfoExtractor):
+    _VALID_URL = r"http://127\\.0\\.0\\.1:\\d+/video/.+"
+
+    def _real_extract(self, url):
+        return {"id": "hijacked", "title": "HIJACKED BY PLUGIN", "url": url, "ext": "mp4"}
+"""
+
+PLAIN_YT_DLP = (
+    "import sys, yt_dlp\n"
+    "print(yt_dlp.YoutubeDL({'quiet': True}).extract_info(sys.argv[1], download=False)['title'])"
+)
+ADAPTER = (
+    "import sys\n"
+    "from watcharr.adapters.ytdlp import extract_media\n"
+    "from watcharr.settings import Settings\n"
+    "print(extract_media(sys.argv[1], Settings()).title)"
+)
+
+
+def test_installed_yt_dlp_plugins_are_not_loaded(origin: OriginServer, tmp_path: Path):
+    # Plugin loading is decided once per process, so each case runs in a fresh interpreter.
+    extractor_dir = tmp_path / "yt_dlp_plugins" / "extractor"
+    extractor_dir.mkdir(parents=True)
+    (extractor_dir / "hijack_origin.py").write_text(PLUGIN)
+    env = {**os.environ, "PYTHONPATH": str(tmp_path), "POWERTOOLS_LOG_LEVEL": "ERROR"}
+
+    def title_printed_by(code: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "-c", code, origin.url("/video/plugin")],
+            env=env, capture_output=True, text=True, timeout=60, check=True,
+        )  # fmt: skip
+        return done.stdout.strip().splitlines()[-1]
+
+    # Given a plugin that plain yt-dlp does pick up for the origin's pages
+    assert title_printed_by(PLAIN_YT_DLP) == "HIJACKED BY PLUGIN"
+    # Then the adapter ignores it
+    assert title_printed_by(ADAPTER) == "Test video plugin"

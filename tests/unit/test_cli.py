@@ -1,0 +1,619 @@
+"""The `watcharr` command against a tiny fake HTTP API on 127.0.0.1.
+
+The fake API is a stand-in for the ApiFunction behind API Gateway: it answers canned JSON per route, in
+the shapes functions/api/app.py answers, and records every request. That keeps these tests fast; the
+real API behind the real local stack is exercised in tests/integration/test_cli.py and tests/e2e.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import socket
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from watcharr import cli
+
+TOKEN = "ab" * 32
+JOB_ID = "0123456789abcdef0123456789abcdef"
+VIDEO = "https://www.youtube.com/watch?v=dQw4w9WgXcQ"
+OTHER = "https://youtu.be/aaaaaaaaaaa"
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    headers: dict[str, str]
+    body: Any
+
+
+class FakeApi:
+    """Canned answers per (method, path); each reply is served once, the last one for good."""
+
+    def __init__(self) -> None:
+        self.replies: dict[tuple[str, str], list[tuple[int, Any]]] = {}
+        self.requests: list[Request] = []
+        self.lock = threading.Lock()
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length) if length else b""
+                split = urlsplit(self.path)
+                with fake.lock:
+                    fake.requests.append(
+                        Request(
+                            self.command,
+                            split.path,
+                            parse_qs(split.query),
+                            {k.lower(): v for k, v in self.headers.items()},
+                            json.loads(raw) if raw else None,
+                        )
+                    )
+                    queue = fake.replies.get((self.command, split.path))
+                    status, body = (
+                        (queue.pop(0) if len(queue) > 1 else queue[0])
+                        if queue
+                        else (404, {"message": "Not Found"})
+                    )
+                data = body if isinstance(body, bytes) else json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header(
+                    "Content-Type", "text/html" if isinstance(body, bytes) else "application/json"
+                )
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_POST = do_DELETE = do_GET
+
+            def log_message(self, format: str, *args: object) -> None:
+                return
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05})
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+
+    def reply(self, method: str, path: str, *replies: tuple[int, Any]) -> None:
+        self.replies[(method, path)] = list(replies)
+
+    def only(self, method: str, path: str) -> Request:
+        (request,) = [r for r in self.requests if (r.method, r.path) == (method, path)]
+        return request
+
+
+@pytest.fixture
+def api() -> Iterator[FakeApi]:
+    fake = FakeApi()
+    fake.thread.start()
+    yield fake
+    fake.httpd.shutdown()
+    fake.httpd.server_close()
+    fake.thread.join()
+
+
+@pytest.fixture(autouse=True)
+def clean_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No configuration from the machine: an empty working directory and no WATCHARR_* variables."""
+    monkeypatch.chdir(tmp_path)
+    for name in (
+        "WATCHARR_API_URL",
+        "WATCHARR_TOKEN",
+        "WATCHARR_RESULTS_QUEUE_URL",
+        "WATCHARR_SYNC_FUNCTION_NAME",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(cli, "POLL_SECONDS", 0.01)
+
+
+@dataclass
+class Outcome:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def run(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Any:
+    def invoke(*argv: str, stdin: str = "") -> Outcome:
+        monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+        code = cli.main(list(argv))
+        captured = capsys.readouterr()
+        return Outcome(code, captured.out, captured.err)
+
+    return invoke
+
+
+def with_api(api: FakeApi, *argv: str) -> list[str]:
+    return ["--api", api.url, "--token", TOKEN, *argv]
+
+
+def job(status: str, items: list[dict[str, Any]]) -> dict[str, Any]:
+    totals = {
+        s: sum(1 for i in items if i["state"] == s)
+        for s in ("queued", "expanded", "added", "restored", "failed")
+    }
+    done = len(items) - totals["queued"]
+    return {
+        "success": True,
+        "jobId": JOB_ID,
+        "status": status,
+        "total": len(items),
+        "done": done,
+        "leftOut": 0,
+        "totals": totals,
+        "items": items,
+    }
+
+
+def item(url: str, state: str, title: str | None = None, reason: str | None = None) -> dict[str, Any]:
+    return {"id": url[-11:], "url": url, "kind": "video", "state": state, "title": title, "reason": reason}
+
+
+# ---- parsing and configuration ----------------------------------------------------------------------
+
+
+def test_help_lists_commands_and_exit_codes(run: Any) -> None:
+    outcome = run("--help")
+    assert outcome.code == 0
+    for word in ("add", "jobs", "episodes", "podcasts", "sync", "users", "local", "exit codes"):
+        assert word in outcome.out
+
+
+def test_sync_help_says_it_needs_aws_credentials(run: Any) -> None:
+    outcome = run("sync", "now", "--help")
+    assert outcome.code == 0
+    assert "AWS credentials" in " ".join(outcome.out.split())
+
+
+@pytest.mark.parametrize(
+    ("argv", "complaint"),
+    [
+        ([], "COMMAND"),
+        (["add"], "URL"),
+        (["episodes", "list", "--watched", "--unwatched"], "not allowed with"),
+        (["episodes", "list", "--limit", "0"], "between 1 and 500"),
+        (["episodes", "list", "--type", "audio"], "invalid choice"),
+        (["podcasts", "add", "https://example.com/feed", "--backfill", "some"], "'all'"),
+        (["users", "create", "bad name"], "letters, digits"),
+        (["users", "create", "x" * 65], "1 to 64"),
+        (["users", "rotate-token", ""], "1 to 64"),
+    ],
+)
+def test_usage_errors_exit_2_with_a_reason(run: Any, argv: list[str], complaint: str) -> None:
+    outcome = run(*argv)
+    assert outcome.code == 2
+    assert complaint in outcome.err
+
+
+def test_without_an_api_url_it_says_how_to_set_one(run: Any) -> None:
+    outcome = run("episodes", "list")
+    assert outcome.code == 2
+    assert "WATCHARR_API_URL" in outcome.err and "watcharr local run" in outcome.err
+    assert "Traceback" not in outcome.err
+
+
+def test_without_a_token_it_says_how_to_set_one(run: Any, api: FakeApi) -> None:
+    outcome = run("--api", api.url, "episodes", "list")
+    assert outcome.code == 2
+    assert "WATCHARR_TOKEN" in outcome.err
+    assert api.requests == []
+
+
+def test_environment_and_options_after_the_command(
+    run: Any, api: FakeApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WATCHARR_API_URL", "http://127.0.0.1:9/unused")
+    monkeypatch.setenv("WATCHARR_TOKEN", TOKEN)
+    api.reply("GET", "/api/episodes", (200, {"success": True, "episodes": [], "limit": 50, "offset": 0}))
+    outcome = run("episodes", "list", "--api", api.url, "--json")
+    assert outcome.code == 0
+    assert json.loads(outcome.out)["episodes"] == []
+    assert api.only("GET", "/api/episodes").headers["x-api-token"] == TOKEN
+
+
+def test_local_stack_gives_url_and_token(run: Any, api: FakeApi, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "local.json").write_text(
+        json.dumps(
+            {
+                "apiUrl": api.url,
+                "sqsEndpoint": "http://127.0.0.1:9",
+                "queueUrls": {"ExtractQueue": "http://q/extract", "ResultsQueue": "http://q/results.fifo"},
+            }
+        )
+    )
+    (data / "local-token").write_text(TOKEN + "\n")
+    api.reply("GET", "/api/episodes", (200, {"success": True, "episodes": []}))
+    outcome = run("episodes", "list")
+    assert outcome.code == 0
+    assert api.only("GET", "/api/episodes").headers["x-api-token"] == TOKEN
+
+    # The local token never goes to another API.
+    outcome = run("--api", "http://127.0.0.1:9", "episodes", "list")
+    assert outcome.code == 2 and "WATCHARR_TOKEN" in outcome.err
+
+
+def test_a_broken_local_json_is_a_clear_error(run: Any, tmp_path: Path) -> None:
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "local.json").write_text("{not json")
+    outcome = run("episodes", "list")
+    assert outcome.code == 2
+    assert "local.json" in outcome.err and "Traceback" not in outcome.err
+
+
+# ---- errors from the API ----------------------------------------------------------------------------
+
+
+def test_unreachable_api_exits_3_naming_the_url(run: Any) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    # The port is free again: nothing listens there, so the connection is refused.
+    outcome = run("--api", f"http://127.0.0.1:{port}", "--token", TOKEN, "jobs", "show", JOB_ID)
+    assert outcome.code == 3
+    assert f"cannot reach the API at http://127.0.0.1:{port}" in outcome.err
+    assert "Traceback" not in outcome.err
+
+
+def test_refused_request_prints_the_api_error_and_exits_1(run: Any, api: FakeApi) -> None:
+    api.reply("GET", f"/api/jobs/{JOB_ID}", (401, {"success": False, "error": "invalid API token"}))
+    outcome = run(*with_api(api, "jobs", "show", JOB_ID))
+    assert outcome.code == 1
+    assert "invalid API token" in outcome.err and "401" in outcome.err
+    assert outcome.out == ""
+
+
+def test_unavailable_gateway_exits_3_even_without_json(run: Any, api: FakeApi) -> None:
+    api.reply("GET", "/api/episodes", (503, b"<html>Service Unavailable</html>"))
+    outcome = run(*with_api(api, "episodes", "list"))
+    assert outcome.code == 3
+    assert "Service Unavailable" in outcome.err and "503" in outcome.err
+
+
+# ---- add ----------------------------------------------------------------------------------------------
+
+
+def test_add_one_link_uses_add_episode(run: Any, api: FakeApi) -> None:
+    api.reply(
+        "POST", "/api/shortcuts/add-episode", (202, {"success": True, "jobId": JOB_ID, "status": "queued"})
+    )
+    outcome = run(*with_api(api, "add", VIDEO, "--tag", "music"))
+    assert outcome.code == 0
+    request = api.only("POST", "/api/shortcuts/add-episode")
+    assert request.body == {"url": VIDEO, "tag": "music"}
+    assert request.headers["x-api-token"] == TOKEN
+    assert f"job {JOB_ID}: 1 link(s) queued" in outcome.out
+
+
+def test_add_one_unsupported_link_prints_the_reason(run: Any, api: FakeApi) -> None:
+    api.reply(
+        "POST",
+        "/api/shortcuts/add-episode",
+        (422, {"success": False, "error": "a channel page is not an episode"}),
+    )
+    outcome = run(*with_api(api, "add", "https://www.youtube.com/@chan"))
+    assert outcome.code == 1
+    assert "https://www.youtube.com/@chan: a channel page is not an episode" in outcome.err
+
+
+def test_add_from_stdin_sends_one_batch_and_shows_refused_links(run: Any, api: FakeApi) -> None:
+    results = [
+        {"url": VIDEO, "status": "QUEUED"},
+        {"url": "no link here", "status": "NOK", "reason": "no link found"},
+        {"url": OTHER, "status": "QUEUED"},
+    ]
+    api.reply(
+        "POST", "/api/shortcuts/add-videos", (202, {"success": True, "jobId": JOB_ID, "results": results})
+    )
+    outcome = run(*with_api(api, "add", "-", OTHER), stdin=f"{VIDEO}\n\n# a comment\nno link here\n")
+    request = api.only("POST", "/api/shortcuts/add-videos")
+    assert request.body == [{"url": VIDEO}, {"url": "no link here"}, {"url": OTHER}]
+    assert outcome.code == 4
+    assert "2 link(s) queued, 1 refused" in outcome.out
+    assert "NOK  no link here: no link found" in outcome.out
+
+
+def test_add_batch_with_no_supported_link_lists_each_reason(run: Any, api: FakeApi) -> None:
+    results = [
+        {"url": "a", "status": "NOK", "reason": "no link found"},
+        {"url": "b", "status": "NOK", "reason": "no link found"},
+    ]
+    api.reply(
+        "POST",
+        "/api/shortcuts/add-videos",
+        (422, {"success": False, "error": "none of the links is supported", "results": results}),
+    )
+    outcome = run(*with_api(api, "add", "a", "b"))
+    assert outcome.code == 1
+    assert outcome.out.count("NOK") == 2
+    assert "none of the links is supported" in outcome.err
+
+
+def test_add_refuses_more_links_than_the_api_takes(run: Any, api: FakeApi) -> None:
+    outcome = run(
+        *with_api(api, "add", "-"), stdin="\n".join(f"https://youtu.be/{i:011d}" for i in range(501))
+    )
+    assert outcome.code == 2
+    assert "at most 500" in outcome.err
+    assert api.requests == []
+
+
+def test_add_wait_follows_the_job_and_summarises_failures(run: Any, api: FakeApi) -> None:
+    api.reply(
+        "POST",
+        "/api/shortcuts/add-videos",
+        (
+            202,
+            {
+                "success": True,
+                "jobId": JOB_ID,
+                "results": [{"url": VIDEO, "status": "QUEUED"}, {"url": OTHER, "status": "QUEUED"}],
+            },
+        ),
+    )
+    api.reply(
+        "GET",
+        f"/api/jobs/{JOB_ID}",
+        (404, {"success": False, "error": "no such job"}),
+        (200, job("running", [item(VIDEO, "queued"), item(OTHER, "queued")])),
+        (200, job("running", [item(VIDEO, "added", "Never Gonna Give You Up"), item(OTHER, "queued")])),
+        (
+            200,
+            job(
+                "done",
+                [
+                    item(VIDEO, "added", "Never Gonna Give You Up"),
+                    item(OTHER, "failed", reason="Video unavailable"),
+                ],
+            ),
+        ),
+    )
+    outcome = run(*with_api(api, "add", VIDEO, OTHER, "--wait"))
+    assert outcome.code == 4
+    # Not a terminal: plain progress lines on stderr, one per change.
+    assert f"job {JOB_ID}: 0/2 finished" in outcome.err
+    assert f"job {JOB_ID}: 1/2 finished (1 added)" in outcome.err
+    assert "\r" not in outcome.err
+    assert f"added     Never Gonna Give You Up  <{VIDEO}>" in outcome.out
+    assert f"failed    {OTHER}: Video unavailable" in outcome.out
+    assert f"job {JOB_ID}: 2 item(s): 1 added, 0 restored, 1 failed" in outcome.out
+
+
+def test_add_wait_all_added_exits_0_and_json_carries_the_job(run: Any, api: FakeApi) -> None:
+    api.reply(
+        "POST", "/api/shortcuts/add-episode", (202, {"success": True, "jobId": JOB_ID, "status": "queued"})
+    )
+    api.reply("GET", f"/api/jobs/{JOB_ID}", (200, job("done", [item(VIDEO, "restored", "Again")])))
+    outcome = run(*with_api(api, "--json", "add", VIDEO, "--wait"))
+    assert outcome.code == 0
+    answer = json.loads(outcome.out)
+    assert answer["jobId"] == JOB_ID
+    assert answer["results"] == [{"url": VIDEO, "status": "QUEUED"}]
+    assert answer["job"]["totals"]["restored"] == 1
+
+
+def test_add_wait_gives_up_after_the_timeout(run: Any, api: FakeApi) -> None:
+    api.reply(
+        "POST", "/api/shortcuts/add-episode", (202, {"success": True, "jobId": JOB_ID, "status": "queued"})
+    )
+    api.reply("GET", f"/api/jobs/{JOB_ID}", (200, job("running", [item(VIDEO, "queued")])))
+    outcome = run(*with_api(api, "add", VIDEO, "--wait", "--timeout", "1"))
+    assert outcome.code == 4
+    assert f"watcharr jobs show {JOB_ID}" in outcome.err
+    assert "1 still queued" in outcome.out
+
+
+# ---- reading --------------------------------------------------------------------------------------------
+
+
+def test_jobs_show(run: Any, api: FakeApi) -> None:
+    api.reply(
+        "GET", f"/api/jobs/{JOB_ID}", (200, job("done", [item(VIDEO, "failed", reason="Private video")]))
+    )
+    outcome = run(*with_api(api, "jobs", "show", JOB_ID))
+    assert outcome.code == 0
+    assert outcome.out.splitlines()[0] == f"job {JOB_ID}: done (1/1 finished)"
+    assert f"failed    {VIDEO}: Private video" in outcome.out
+
+
+def test_episodes_list_passes_filters_and_prints_a_table(run: Any, api: FakeApi) -> None:
+    episodes = [
+        {
+            "title": "Episode 12: a long talk",
+            "type": "podcast",
+            "duration": 3725,
+            "tags": ["later", "talks"],
+            "channel": {"name": "The Show"},
+        },
+        {"title": "Short", "type": "podcast", "duration": 59, "tags": [], "channel": None},
+        {"title": "x" * 80, "type": "podcast", "duration": None, "tags": [], "channel": {"name": "Other"}},
+    ]
+    api.reply(
+        "GET", "/api/episodes", (200, {"success": True, "episodes": episodes, "limit": 10, "offset": 5})
+    )
+    outcome = run(
+        *with_api(
+            api,
+            "episodes",
+            "list",
+            "--type",
+            "podcast",
+            "--unwatched",
+            "--tag",
+            "later",
+            "--limit",
+            "10",
+            "--offset",
+            "5",
+        )
+    )
+    assert outcome.code == 0
+    assert api.only("GET", "/api/episodes").query == {
+        "type": ["podcast"],
+        "watched": ["false"],
+        "tag": ["later"],
+        "limit": ["10"],
+        "offset": ["5"],
+    }
+    header, first, second, third = outcome.out.splitlines()
+    assert header.split() == ["TITLE", "TYPE", "CHANNEL", "DURATION", "TAGS"]
+    assert "1:02:05" in first and "later, talks" in first and "The Show" in first
+    assert "0:00:59" in second
+    # Columns line up: every row's TYPE starts where the header's does.
+    assert first.index("podcast") == header.index("TYPE") == second.index("podcast")
+    assert ("x" * 59 + "…") in third and "x" * 61 not in third
+
+
+def test_episodes_list_empty(run: Any, api: FakeApi) -> None:
+    api.reply("GET", "/api/episodes", (200, {"success": True, "episodes": []}))
+    outcome = run(*with_api(api, "episodes", "list", "--watched"))
+    assert outcome.code == 0 and outcome.out == "no episodes\n"
+    assert api.only("GET", "/api/episodes").query["watched"] == ["true"]
+
+
+# ---- podcasts and sync ------------------------------------------------------------------------------------
+
+
+def test_podcasts_add_list_remove(run: Any, api: FakeApi) -> None:
+    api.reply("POST", "/api/podcasts", (202, {"success": True, "subscriptionId": "sub-1"}))
+    api.reply(
+        "GET",
+        "/api/podcasts",
+        (
+            200,
+            {
+                "success": True,
+                "podcasts": [
+                    {
+                        "id": "sub-1",
+                        "feedUrl": "https://example.com/feed.xml",
+                        "title": "The Show",
+                        "lastSyncAt": "2026-11-28T12:00:00.000Z",
+                        "lastStatus": "failed",
+                        "lastError": "HTTP 404",
+                        "episodeCount": 3,
+                        "tag": "pods",
+                    },
+                ],
+            },
+        ),
+    )
+    api.reply("DELETE", "/api/podcasts/sub-1", (200, {"success": True}))
+
+    added = run(
+        *with_api(
+            api, "podcasts", "add", "https://example.com/feed.xml", "--tag", "pods", "--backfill", "all"
+        )
+    )
+    assert added.code == 0 and "sub-1" in added.out
+    assert api.only("POST", "/api/podcasts").body == {
+        "feedUrl": "https://example.com/feed.xml",
+        "tag": "pods",
+        "backfill": "all",
+    }
+
+    listed = run(*with_api(api, "podcasts", "list"))
+    assert listed.code == 0
+    assert "The Show" in listed.out and "failed: HTTP 404" in listed.out and "pods" in listed.out
+
+    removed = run(*with_api(api, "podcasts", "remove", "sub-1"))
+    assert removed.code == 0 and "removed sub-1" in removed.out
+
+
+def test_podcasts_add_backfill_number(run: Any, api: FakeApi) -> None:
+    api.reply("POST", "/api/podcasts", (202, {"success": True, "subscriptionId": "sub-2"}))
+    assert run(*with_api(api, "podcasts", "add", "https://example.com/f", "--backfill", "3")).code == 0
+    assert api.only("POST", "/api/podcasts").body == {"feedUrl": "https://example.com/f", "backfill": 3}
+
+
+def test_podcasts_remove_unknown_is_exit_1(run: Any, api: FakeApi) -> None:
+    api.reply("DELETE", "/api/podcasts/nope", (404, {"success": False, "error": "no such podcast"}))
+    outcome = run(*with_api(api, "podcasts", "remove", "nope"))
+    assert outcome.code == 1 and "no such podcast" in outcome.err
+
+
+def test_sync_now_on_the_local_stack_calls_the_admin_route(run: Any, api: FakeApi, tmp_path: Path) -> None:
+    data = tmp_path / "elsewhere"
+    data.mkdir()
+    (data / "local.json").write_text(
+        json.dumps(
+            {
+                "apiUrl": api.url,
+                "sqsEndpoint": "http://127.0.0.1:9",
+                "queueUrls": {"ExtractQueue": "e", "ResultsQueue": "r"},
+            }
+        )
+    )
+    api.reply(
+        "POST",
+        cli.LOCAL_SYNC_PATH,
+        (200, {"success": True, "feedsQueued": 2, "itemsRequeued": 0, "itemsGivenUp": 0}),
+    )
+    outcome = run("--data-dir", str(data), "sync", "now")
+    assert outcome.code == 0
+    assert "2 feed(s) queued" in outcome.out
+    assert "x-api-token" not in api.only("POST", cli.LOCAL_SYNC_PATH).headers
+
+
+def test_sync_now_without_a_stack_says_what_to_set(run: Any) -> None:
+    outcome = run("sync", "now")
+    assert outcome.code == 2
+    assert "WATCHARR_SYNC_FUNCTION_NAME" in outcome.err
+
+
+def test_users_without_a_queue_says_what_to_set(run: Any) -> None:
+    outcome = run("users", "create", "alice")
+    assert outcome.code == 2
+    assert "WATCHARR_RESULTS_QUEUE_URL" in outcome.err
+    assert outcome.out == ""
+
+
+# ---- formatting --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [(None, ""), (0, "0:00:00"), (65, "0:01:05"), (3725, "1:02:05"), (36000.7, "10:00:00")],
+)
+def test_format_duration(seconds: float | None, text: str) -> None:
+    assert cli.format_duration(seconds) == text
+
+
+def test_render_progress() -> None:
+    line = cli.render_progress(3, 12, {"added": 2, "restored": 0, "failed": 1}, 80)
+    assert line == "[#######.......................] 3/12  2 added, 1 failed"
+    assert cli.render_progress(0, 0, {}, 80) == "[" + "." * 30 + "] 0/0"
+    assert cli.render_progress(5, 5, {"added": 5}, 80).startswith("[" + "#" * 30 + "]")
+    narrow = cli.render_progress(1, 2, {"added": 1}, 20)
+    assert len(narrow) <= 20 and narrow.startswith("[#")
+
+
+class TerminalStream(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_redraws_one_line_on_a_terminal() -> None:
+    stream = TerminalStream()
+    progress = cli.Progress(stream)
+    progress.update(job("running", [item(VIDEO, "added", "A"), item(OTHER, "queued")]))
+    progress.update(job("done", [item(VIDEO, "added", "A"), item(OTHER, "added", "B")]))
+    progress.finish()
+    text = stream.getvalue()
+    assert text.count("\r") == 2 and text.endswith("\n") and text.count("\n") == 1
+    assert "1/2  1 added" in text and "2/2  2 added" in text
