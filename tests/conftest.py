@@ -11,3 +11,6 @@ os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
 os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
 os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "WatcharrTests")
+
+# Fixtures shared across test folders (lambda_world: moto queues from the template + the handlers).
+pytest_plugins = ["tests.support.lambda_env"]

@@ -16,12 +16,11 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from watcharr import limits
 from watcharr.adapters.query_client import QueryFailed, query_client_for
 from watcharr.adapters.queues import QueuePublisher
-from watcharr.logic.auth import Authenticator, NotAuthenticated, User
 from watcharr.domain.urls import UnsupportedLink
+from watcharr.logic.auth import Authenticator, NotAuthenticated, User
 from watcharr.logic.ingest import LinkRequest, plan_job, submit_job, wait_for_item
 from watcharr.logic.podcasts import feed_link, plan_subscription
 from watcharr.models.api import (
@@ -126,14 +125,19 @@ def no_route(exc: NotFoundError) -> Response[Any]:
 @app.post(
     "/api/shortcuts/add-episode",
     responses={
-        200: {"description": "Done within `wait` seconds", "content": {"application/json": {"model": AddEpisodeAnswer}}},
+        200: {
+            "description": "Done within `wait` seconds",
+            "content": {"application/json": {"model": AddEpisodeAnswer}},
+        },
         202: {"description": "Queued", "content": {"application/json": {"model": AddEpisodeAnswer}}},
         422: {"description": "Not a supported link", "content": {"application/json": {"model": ErrorAnswer}}},
     },
 )
 def add_episode(
     body: AddEpisodeBody,
-    wait: Annotated[int, Query(ge=0, le=limits.MAX_WAIT_SECONDS, description="Seconds to wait for the result")] = 0,
+    wait: Annotated[
+        int, Query(ge=0, le=limits.MAX_WAIT_SECONDS, description="Seconds to wait for the result")
+    ] = 0,
 ) -> Response[Any]:
     """Add one link (or the link inside share-sheet text) to the caller's list."""
     user = current_user()
@@ -146,14 +150,18 @@ def add_episode(
     queued = AddEpisodeAnswer(success=True, jobId=plan.job_id, status="queued")
     item_id = plan.requests[0].item_id
     assert item_id is not None
-    item = wait_for_item(query_client_for(get_settings()), user.id, plan.job_id, item_id, wait) if wait else None
+    item = (
+        wait_for_item(query_client_for(get_settings()), user.id, plan.job_id, item_id, wait) if wait else None
+    )
     if item is None:
         return Response(202, content_types.APPLICATION_JSON, queued.model_dump_json(exclude_none=True))
     done = AddEpisodeAnswer(
         success=item["state"] != "failed",
         jobId=plan.job_id,
         status=item["state"],
-        episode=EpisodeSummary(id=item["episodeId"], title=item["title"], type=item["type"], channel=item["channel"])
+        episode=EpisodeSummary(
+            id=item["episodeId"], title=item["title"], type=item["type"], channel=item["channel"]
+        )
         if item["state"] != "failed"
         else None,
         error=item["reason"],
@@ -164,7 +172,10 @@ def add_episode(
 @app.post(
     "/api/shortcuts/add-videos",
     responses={
-        202: {"description": "Queued as one job", "content": {"application/json": {"model": AddVideosAnswer}}},
+        202: {
+            "description": "Queued as one job",
+            "content": {"application/json": {"model": AddVideosAnswer}},
+        },
         422: {"description": "No supported link", "content": {"application/json": {"model": ErrorAnswer}}},
     },
 )
@@ -175,7 +186,11 @@ def add_videos(
     user = current_user()
     plan = plan_job(user.id, [LinkRequest(entry.url, entry.tag) for entry in body], source="batch")
     if not plan.accepted:
-        return error(422, "none of the links is supported", results=[r.model_dump(exclude_none=True) for r in plan.results])
+        return error(
+            422,
+            "none of the links is supported",
+            results=[r.model_dump(exclude_none=True) for r in plan.results],
+        )
     logger.set_correlation_id(plan.job_id)
     submit_job(publisher(), plan)
     metrics.add_metric(name="UrlsAccepted", unit=MetricUnit.Count, value=plan.accepted)
@@ -201,9 +216,13 @@ def list_episodes(
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> Response[Any]:
     """The caller's list, newest first."""
-    query = ListEpisodes(user_id=current_user().id, type=type, watched=watched, tag=tag, limit=limit, offset=offset)
+    query = ListEpisodes(
+        user_id=current_user().id, type=type, watched=watched, tag=tag, limit=limit, offset=offset
+    )
     answer = query_client_for(get_settings())(query)
-    return json_answer(200, {"success": True, "episodes": answer["episodes"], "limit": limit, "offset": offset})
+    return json_answer(
+        200, {"success": True, "episodes": answer["episodes"], "limit": limit, "offset": offset}
+    )
 
 
 @app.post("/api/podcasts")

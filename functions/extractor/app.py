@@ -9,7 +9,6 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from watcharr.adapters.queues import QueuePublisher
 from watcharr.logic.extract import extract
 from watcharr.models.messages import EpisodeExtracted, ExtractRequest, ItemFailed
@@ -42,11 +41,15 @@ def record_handler(record: SQSRecord) -> None:
         metrics.add_metric(name="EpisodesAdded", unit=MetricUnit.Count, value=added)
     if failed:
         metrics.add_metric(name="ItemsFailed", unit=MetricUnit.Count, value=failed)
-    logger.info("extracted", extra={"results": len(extraction.results), "fanned_out": len(extraction.requests)})
+    logger.info(
+        "extracted", extra={"results": len(extraction.results), "fanned_out": len(extraction.requests)}
+    )
 
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+    return process_partial_response(
+        event=event, record_handler=record_handler, processor=processor, context=context
+    )

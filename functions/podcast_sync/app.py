@@ -7,7 +7,6 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from watcharr.adapters.query_client import query_client_for
 from watcharr.adapters.queues import QueuePublisher
 from watcharr.logic.schedule import plan_feed_sync, plan_reconcile, send
@@ -33,6 +32,10 @@ def handler(event: Any, context: LambdaContext) -> dict[str, Any]:
     send(publisher(), stale)
     metrics.add_metric(name="FeedsQueued", unit=MetricUnit.Count, value=len(feeds.requests))
     metrics.add_metric(name="ItemsRequeued", unit=MetricUnit.Count, value=len(stale.requests))
-    summary = {"feedsQueued": len(feeds.requests), "itemsRequeued": len(stale.requests), "itemsGivenUp": len(stale.results) - len(stale.requests)}
+    summary = {
+        "feedsQueued": len(feeds.requests),
+        "itemsRequeued": len(stale.requests),
+        "itemsGivenUp": len(stale.results) - len(stale.requests),
+    }
     logger.info("scheduled sync", extra=summary)
     return summary

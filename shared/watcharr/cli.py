@@ -49,6 +49,8 @@ LOCAL_TOKEN_FILE = "local-token"
 LOCAL_DATABASE_FILE = "watcharr.db"
 # The region the local runner gives moto; any region works there, but it must be the same one.
 LOCAL_REGION = "us-east-1"
+LOCAL_STOPPED_HINT = " (is `watcharr local run` still running?)"
+LOCAL_SYNC_TIMEOUT_SECONDS = 180.0
 # The local runner's own route for "run the scheduled sync now"; it exists only in local mode.
 LOCAL_SYNC_PATH = "/_local/sync"
 USER_AGENT = "watcharr-cli/0.1"
@@ -118,10 +120,14 @@ class LocalStack:
 class ApiClient:
     """JSON over HTTP to the watcharr API with the stdlib, every call bounded by a timeout."""
 
-    def __init__(self, base_url: str, token: str | None, timeout: float = HTTP_TIMEOUT_SECONDS) -> None:
+    def __init__(
+        self, base_url: str, token: str | None, timeout: float = HTTP_TIMEOUT_SECONDS, hint: str = ""
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.token = token
         self.timeout = timeout
+        # Appended to "cannot reach" messages, e.g. to say the local stack may have stopped.
+        self.hint = hint
 
     def call(
         self, method: str, path: str, body: Any = None, query: Mapping[str, Any] | None = None
@@ -150,12 +156,13 @@ class ApiClient:
             message = answer.get("error") or answer.get("message") or f"HTTP {exc.code} {exc.reason}"
             raise ApiError(exc.code, f"{message} (HTTP {exc.code})", answer) from None
         except urllib.error.URLError as exc:
-            raise CliError(
-                f"cannot reach the API at {self.base_url}: {exc.reason}", EXIT_UNREACHABLE
-            ) from None
+            raise self._unreachable(exc.reason) from None
         except (TimeoutError, ConnectionError, http.client.HTTPException) as exc:
-            reason = str(exc) or type(exc).__name__
-            raise CliError(f"cannot reach the API at {self.base_url}: {reason}", EXIT_UNREACHABLE) from None
+            raise self._unreachable(exc) from None
+
+    def _unreachable(self, reason: object) -> CliError:
+        text = str(reason) or type(reason).__name__
+        return CliError(f"cannot reach the API at {self.base_url}: {text}{self.hint}", EXIT_UNREACHABLE)
 
 
 def _query_value(value: Any) -> str:
@@ -284,12 +291,13 @@ class Session:
                 + _local_stack_hint(self.data_dir),
                 EXIT_USAGE,
             )
+        is_local = local is not None and url.rstrip("/") == local.api_url.rstrip("/")
         token = self.args.token or os.environ.get("WATCHARR_TOKEN")
-        if not token and local is not None and url.rstrip("/") == local.api_url.rstrip("/"):
+        if not token and local is not None and is_local:
             token = _read_local_token(local.token_path)
         if not token:
             raise CliError("no API token: set WATCHARR_TOKEN (or pass --token)", EXIT_USAGE)
-        return ApiClient(url, token)
+        return ApiClient(url, token, hint=LOCAL_STOPPED_HINT if is_local else "")
 
     def emit_json(self, value: Any) -> None:
         self.out.write(json.dumps(value, indent=2, ensure_ascii=False) + "\n")
@@ -626,6 +634,7 @@ def _aws_call(what: str, where: str, call: Callable[[], Any]) -> Any:
         NoRegionError,
         PartialCredentialsError,
     )
+    from botocore.exceptions import ConnectionError as BotoConnectionError
 
     from watcharr.adapters.queues import QueueSendError
 
@@ -635,7 +644,7 @@ def _aws_call(what: str, where: str, call: Callable[[], Any]) -> Any:
         raise CliError(f"{what} needs AWS credentials: {exc}") from None
     except NoRegionError:
         raise CliError(f"{what}: no AWS region; set AWS_REGION", EXIT_USAGE) from None
-    except HTTPClientError as exc:
+    except (BotoConnectionError, HTTPClientError) as exc:
         raise CliError(f"cannot reach {where}: {exc}", EXIT_UNREACHABLE) from None
     except ClientError as exc:
         error = exc.response.get("Error", {})
@@ -736,7 +745,10 @@ def cmd_sync_now(session: Session) -> int:
                 "stack, " + _local_stack_hint(session.data_dir),
                 EXIT_USAGE,
             )
-        summary = ApiClient(local.api_url, None).call("POST", LOCAL_SYNC_PATH)
+        # The sync runs while the request waits: give it as long as the function's own timeout.
+        summary = ApiClient(local.api_url, None, LOCAL_SYNC_TIMEOUT_SECONDS, LOCAL_STOPPED_HINT).call(
+            "POST", LOCAL_SYNC_PATH
+        )
     if session.as_json:
         session.emit_json(summary)
     else:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
-
-from tests.support.lambda_env import LambdaWorld, create_user, lambda_world  # noqa: F401
 from watcharr.models.messages import ExtractRequest, parse_result
+
+from tests.support.lambda_env import LambdaWorld, create_user
 
 VIDEO = "https://www.youtube.com/watch?v=dQw4w9WgXcQ"
 
@@ -29,20 +27,31 @@ def bodies(world: LambdaWorld, queue: str) -> list[str]:
         ({"x-api-token": "0" * 64}, "invalid API token"),
     ],
 )
-def test_missing_or_wrong_token_is_401(lambda_world: LambdaWorld, headers: dict[str, str], reason: str) -> None:
-    status, body = lambda_world.call_api("POST", "/api/shortcuts/add-episode", body={"url": VIDEO}, headers=headers)
+def test_missing_or_wrong_token_is_401(
+    lambda_world: LambdaWorld, headers: dict[str, str], reason: str
+) -> None:
+    status, body = lambda_world.call_api(
+        "POST", "/api/shortcuts/add-episode", body={"url": VIDEO}, headers=headers
+    )
     assert status == 401
     assert body == {"success": False, "error": reason}
 
 
 def test_add_episode_from_share_sheet_text_is_queued(lambda_world: LambdaWorld, token: str) -> None:
     text = "Look at this https://youtu.be/dQw4w9WgXcQ?si=Xy12 — wow"
-    status, body = lambda_world.call_api("POST", "/api/shortcuts/add-episode", body={"url": text, "tag": "music"}, token=token)
+    status, body = lambda_world.call_api(
+        "POST", "/api/shortcuts/add-episode", body={"url": text, "tag": "music"}, token=token
+    )
     assert status == 202, body
     assert body["success"] is True and body["status"] == "queued"
     (request_body,) = bodies(lambda_world, "ExtractQueue")
     request = ExtractRequest.model_validate_json(request_body)
-    assert (request.url, request.media_key, request.tag, request.job_id) == (VIDEO, "youtube:dQw4w9WgXcQ", "music", body["jobId"])
+    assert (request.url, request.media_key, request.tag, request.job_id) == (
+        VIDEO,
+        "youtube:dQw4w9WgXcQ",
+        "music",
+        body["jobId"],
+    )
     (job_body,) = bodies(lambda_world, "ResultsQueue")
     job = parse_result(job_body)
     assert job.type == "JobCreated" and job.job_id == body["jobId"]
@@ -50,14 +59,19 @@ def test_add_episode_from_share_sheet_text_is_queued(lambda_world: LambdaWorld, 
 
 def test_unsupported_link_is_a_clear_422(lambda_world: LambdaWorld, token: str) -> None:
     status, body = lambda_world.call_api(
-        "POST", "/api/shortcuts/add-episode", body={"url": "https://www.youtube.com/@somechannel"}, token=token
+        "POST",
+        "/api/shortcuts/add-episode",
+        body={"url": "https://www.youtube.com/@somechannel"},
+        token=token,
     )
     assert status == 422
     assert body["success"] is False and "channel" in body["error"]
     assert lambda_world.queue_depth("ExtractQueue") == 0
 
 
-def test_batch_reports_each_unsupported_link_and_queues_the_rest(lambda_world: LambdaWorld, token: str) -> None:
+def test_batch_reports_each_unsupported_link_and_queues_the_rest(
+    lambda_world: LambdaWorld, token: str
+) -> None:
     batch = [{"url": VIDEO}, {"url": "no link here"}, {"url": "https://youtu.be/aaaaaaaaaaa", "tag": "t"}]
     status, body = lambda_world.call_api("POST", "/api/shortcuts/add-videos", body=batch, token=token)
     assert status == 202
@@ -86,7 +100,9 @@ def test_bad_bodies_are_422_json(lambda_world: LambdaWorld, token: str, path: st
 
 
 def test_malformed_json_is_a_4xx(lambda_world: LambdaWorld, token: str) -> None:
-    status, body = lambda_world.call_api("POST", "/api/shortcuts/add-episode", raw_body="{not json", token=token)
+    status, body = lambda_world.call_api(
+        "POST", "/api/shortcuts/add-episode", raw_body="{not json", token=token
+    )
     assert 400 <= status < 500 and body["success"] is False
 
 

@@ -6,13 +6,13 @@ import json
 from pathlib import Path
 
 import pytest
-
-from tests.support.lambda_env import LambdaWorld, lambda_world  # noqa: F401
 from watcharr.adapters.queues import QueuePublisher
 from watcharr.domain.tokens import hash_token
 from watcharr.local.context import LocalContext
 from watcharr.local.functions import REPO_ROOT
 from watcharr.models.messages import UserCreated
+
+from tests.support.lambda_env import LambdaWorld
 
 EVENTS = REPO_ROOT / "events"
 # The token the sample API events carry; the test creates its user.
@@ -38,7 +38,9 @@ def function_for(path: Path) -> tuple[str, str]:
 @pytest.fixture
 def seeded(lambda_world: LambdaWorld) -> LambdaWorld:
     """The sample user (id 1) and the sample job, written the way production writes them."""
-    publisher = QueuePublisher(lambda_world.queue_urls["ExtractQueue"], lambda_world.queue_urls["ResultsQueue"], lambda_world.sqs)
+    publisher = QueuePublisher(
+        lambda_world.queue_urls["ExtractQueue"], lambda_world.queue_urls["ResultsQueue"], lambda_world.sqs
+    )
     publisher.send_results([UserCreated(username="shortcut", token_hash=hash_token(SAMPLE_TOKEN))])
     lambda_world.run_persister()
     persister_event = json.loads((EVENTS / "persister-job-and-episode.json").read_text())
@@ -60,8 +62,14 @@ def test_sample_event_runs_through_its_handler(seeded: LambdaWorld, path: Path) 
     if name == "api":
         assert answer["statusCode"] < 500, answer
         body = json.loads(answer["body"])
-        expected = {"api-get-job": 200, "api-add-episode": 202, "api-add-videos": 202, "api-subscribe": 202,
-                    "api-unsubscribe": 404, "api-openapi": 200}
+        expected = {
+            "api-get-job": 200,
+            "api-add-episode": 202,
+            "api-add-videos": 202,
+            "api-subscribe": 202,
+            "api-unsubscribe": 404,
+            "api-openapi": 200,
+        }
         if path.stem in expected:
             assert answer["statusCode"] == expected[path.stem], body
     elif name in ("extractor", "persister"):

@@ -11,7 +11,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from watcharr.adapters.ytdlp import extract_media, list_playlist
+from watcharr.adapters.ytdlp import extract_media, list_playlist, media_from_info
 from watcharr.domain.extraction_errors import PermanentExtractionError, TransientExtractionError
 from watcharr.settings import Settings
 from yt_dlp.networking.common import _REQUEST_HANDLERS
@@ -215,6 +215,77 @@ def test_playlist_errors_are_classified_too(origin: OriginServer):
         list_playlist(origin.url("/status/404"), SETTINGS, limit=5)
     with pytest.raises(TransientExtractionError):
         list_playlist(origin.url("/status/503"), SETTINGS, limit=5)
+
+
+# YouTube cannot be reached from here. These are the fields yt-dlp's YouTube extractor returns for the
+# "Big Buck Bunny" test in yt_dlp/extractor/youtube/_video.py (its info dict keys and values), plus
+# what extract_info adds (fulltitle, webpage_url, original_url, extractor_key, formats).
+BIG_BUCK_BUNNY: dict[str, object] = {
+    "id": "YE7VzlLtp-4",
+    "title": "Big Buck Bunny",
+    "fulltitle": "Big Buck Bunny",
+    "description": "Big Buck Bunny tells the story of a giant rabbit.",
+    "media_type": "video",
+    "uploader": "Blender",
+    "uploader_id": "@BlenderOfficial",
+    "uploader_url": "https://www.youtube.com/@BlenderOfficial",
+    "channel": "Blender",
+    "channel_id": "UCSMOQeBJ2RAnuFungnQOxLg",
+    "channel_url": "https://www.youtube.com/channel/UCSMOQeBJ2RAnuFungnQOxLg",
+    "view_count": 1234567,
+    "duration": 597,
+    "thumbnail": "https://i.ytimg.com/vi/YE7VzlLtp-4/maxresdefault.jpg",
+    "upload_date": "20080529",
+    "live_status": "not_live",
+    "extractor_key": "Youtube",
+    "webpage_url": "https://www.youtube.com/watch?v=YE7VzlLtp-4",
+    "original_url": "https://youtu.be/YE7VzlLtp-4",
+    "formats": [
+        {"format_id": "sb0", "ext": "mhtml", "vcodec": "none", "acodec": "none"},
+        {"format_id": "140", "ext": "m4a", "vcodec": "none", "acodec": "mp4a.40.2"},
+        {"format_id": "137", "ext": "mp4", "vcodec": "avc1.640028", "acodec": "none"},
+    ],
+}
+
+
+def test_youtube_info_maps_to_the_youtube_key_and_channel():
+    media = media_from_info(BIG_BUCK_BUNNY, "https://youtu.be/YE7VzlLtp-4")
+
+    assert media.media_key == "youtube:YE7VzlLtp-4"
+    assert media.url == "https://www.youtube.com/watch?v=YE7VzlLtp-4"
+    assert (media.title, media.duration, media.view_count) == ("Big Buck Bunny", 597, 1234567)
+    assert media.upload_date == "2008-05-29"
+    assert media.type == "video"
+    assert media.is_short is False
+    assert media.channel is not None
+    assert media.channel.id == "UCSMOQeBJ2RAnuFungnQOxLg"
+    assert (media.channel.name, media.channel.url) == (
+        "Blender",
+        "https://www.youtube.com/channel/UCSMOQeBJ2RAnuFungnQOxLg",
+    )
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"original_url": "https://www.youtube.com/shorts/18NGQq7p3LY"},
+        {"media_type": "short"},
+    ],
+)
+def test_youtube_shorts_are_recognised(changes: dict[str, object]):
+    media = media_from_info({**BIG_BUCK_BUNNY, **changes}, str(changes.get("original_url", "x")))
+
+    assert media.is_short is True
+
+
+def test_youtube_info_without_a_channel_id_falls_back_to_the_uploader():
+    info = {**BIG_BUCK_BUNNY, "channel_id": None, "channel_url": None, "channel": None}
+
+    media = media_from_info(info, "https://youtu.be/YE7VzlLtp-4", partial=True)
+
+    assert media.channel is not None
+    assert (media.channel.id, media.channel.name) == ("@BlenderOfficial", "Blender")
+    assert media.partial is True
 
 
 class _Records(logging.Handler):

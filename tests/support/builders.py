@@ -30,7 +30,14 @@ def job(job_id: str, user_id: int, urls: list[str]) -> JobCreated:
     return JobCreated(at=AT, job_id=job_id, user_id=user_id, source="batch", items=items)
 
 
-def extracted(job_id: str, index: int, user_id: int, key: str, title: str, tag: str | None = None) -> EpisodeExtracted:
+def extracted(
+    job_id: str, index: int, user_id: int, key: str, title: str, tag: str | None = None
+) -> EpisodeExtracted:
     return EpisodeExtracted(
-        at=AT, user_id=user_id, job_id=job_id, item_id=f"{job_id}-{index:04d}", media=media(key, title), tag=tag
+        at=AT,
+        user_id=user_id,
+        job_id=job_id,
+        item_id=f"{job_id}-{index:04d}",
+        media=media(key, title),
+        tag=tag,
     )

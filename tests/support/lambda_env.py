@@ -20,12 +20,12 @@ from typing import Any
 import boto3
 import pytest
 from moto import mock_aws
-
 from watcharr.adapters import query_client, queues
 from watcharr.local.context import LocalContext
 from watcharr.local.functions import REPO_ROOT, load_function
 from watcharr.local.template import load_template
 from watcharr.settings import get_settings
+
 
 def reset_process_state() -> None:
     """Forget every per-container cache (clients, settings, connections) between tests."""
@@ -74,7 +74,13 @@ def http_event(
             "apiId": "local",
             "domainName": "localhost",
             "domainPrefix": "localhost",
-            "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1", "userAgent": "tests"},
+            "http": {
+                "method": method,
+                "path": path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": "127.0.0.1",
+                "userAgent": "tests",
+            },
             "requestId": str(uuid.uuid4()),
             "routeKey": "ANY /api/{proxy+}",
             "stage": "$default",
@@ -138,9 +144,9 @@ class LambdaWorld:
         messages = self.receive(queue, max_messages)
         if not messages:
             return 0
-        arn = self.sqs.get_queue_attributes(QueueUrl=self.queue_urls[queue], AttributeNames=["QueueArn"])["Attributes"][
-            "QueueArn"
-        ]
+        arn = self.sqs.get_queue_attributes(QueueUrl=self.queue_urls[queue], AttributeNames=["QueueArn"])[
+            "Attributes"
+        ]["QueueArn"]
         answer = self.function(function).handler(sqs_event(messages, arn), LocalContext(context_name))
         failed = {f["itemIdentifier"] for f in answer.get("batchItemFailures", [])}
         for m in messages:
@@ -215,7 +221,9 @@ def create_queues(sqs: Any, stack: Any) -> dict[str, str]:
             )
         url = sqs.create_queue(QueueName=spec.name, Attributes=attributes)["QueueUrl"]
         urls[spec.logical_id] = url
-        arns[spec.logical_id] = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        arns[spec.logical_id] = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
+            "Attributes"
+        ]["QueueArn"]
     return urls
 
 
@@ -226,8 +234,8 @@ def create_user(world: LambdaWorld, username: str) -> str:
     from watcharr.models.messages import UserCreated
 
     token = new_token()
-    QueuePublisher(world.queue_urls["ExtractQueue"], world.queue_urls["ResultsQueue"], world.sqs).send_results(
-        [UserCreated(username=username, token_hash=hash_token(token))]
-    )
+    QueuePublisher(
+        world.queue_urls["ExtractQueue"], world.queue_urls["ResultsQueue"], world.sqs
+    ).send_results([UserCreated(username=username, token_hash=hash_token(token))])
     world.run_persister()
     return token

@@ -225,19 +225,30 @@ def test_environment_and_options_after_the_command(
     assert api.only("GET", "/api/episodes").headers["x-api-token"] == TOKEN
 
 
-def test_local_stack_gives_url_and_token(run: Any, api: FakeApi, tmp_path: Path) -> None:
-    data = tmp_path / "data"
-    data.mkdir()
-    (data / "local.json").write_text(
-        json.dumps(
-            {
-                "apiUrl": api.url,
-                "sqsEndpoint": "http://127.0.0.1:9",
-                "queueUrls": {"ExtractQueue": "http://q/extract", "ResultsQueue": "http://q/results.fifo"},
-            }
-        )
-    )
+def write_local_json(data: Path, api_url: str) -> None:
+    """The state file the local runner writes while it runs (watcharr.local.runner)."""
+    data.mkdir(exist_ok=True)
+    state = {
+        "pid": 1,
+        "apiUrl": api_url,
+        "sqsEndpoint": "http://127.0.0.1:9",
+        "queueUrls": {"ExtractQueue": "http://q/extract", "ResultsQueue": "http://q/results.fifo"},
+        "databasePath": str(data / "watcharr.db"),
+        "tokenFile": str(data / "local-token"),
+    }
+    (data / "local.json").write_text(json.dumps(state))
     (data / "local-token").write_text(TOKEN + "\n")
+
+
+def free_port() -> int:
+    """A port nothing listens on: bound once to find it, then released, so connections are refused."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_local_stack_gives_url_and_token(run: Any, api: FakeApi, tmp_path: Path) -> None:
+    write_local_json(tmp_path / "data", api.url)
     api.reply("GET", "/api/episodes", (200, {"success": True, "episodes": []}))
     outcome = run("episodes", "list")
     assert outcome.code == 0
@@ -246,6 +257,13 @@ def test_local_stack_gives_url_and_token(run: Any, api: FakeApi, tmp_path: Path)
     # The local token never goes to another API.
     outcome = run("--api", "http://127.0.0.1:9", "episodes", "list")
     assert outcome.code == 2 and "WATCHARR_TOKEN" in outcome.err
+
+
+def test_a_stopped_local_stack_is_exit_3_with_a_hint(run: Any, tmp_path: Path) -> None:
+    write_local_json(tmp_path / "data", f"http://127.0.0.1:{free_port()}")
+    outcome = run("episodes", "list")
+    assert outcome.code == 3
+    assert "watcharr local run` still running?" in outcome.err
 
 
 def test_a_broken_local_json_is_a_clear_error(run: Any, tmp_path: Path) -> None:
@@ -260,10 +278,7 @@ def test_a_broken_local_json_is_a_clear_error(run: Any, tmp_path: Path) -> None:
 
 
 def test_unreachable_api_exits_3_naming_the_url(run: Any) -> None:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    # The port is free again: nothing listens there, so the connection is refused.
+    port = free_port()
     outcome = run("--api", f"http://127.0.0.1:{port}", "--token", TOKEN, "jobs", "show", JOB_ID)
     assert outcome.code == 3
     assert f"cannot reach the API at http://127.0.0.1:{port}" in outcome.err
@@ -549,16 +564,7 @@ def test_podcasts_remove_unknown_is_exit_1(run: Any, api: FakeApi) -> None:
 
 def test_sync_now_on_the_local_stack_calls_the_admin_route(run: Any, api: FakeApi, tmp_path: Path) -> None:
     data = tmp_path / "elsewhere"
-    data.mkdir()
-    (data / "local.json").write_text(
-        json.dumps(
-            {
-                "apiUrl": api.url,
-                "sqsEndpoint": "http://127.0.0.1:9",
-                "queueUrls": {"ExtractQueue": "e", "ResultsQueue": "r"},
-            }
-        )
-    )
+    write_local_json(data, api.url)
     api.reply(
         "POST",
         cli.LOCAL_SYNC_PATH,

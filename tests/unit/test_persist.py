@@ -6,12 +6,12 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-
-from tests.support.builders import AT, extracted, job, media, user
-from tests.support.db import snapshot
 from watcharr.adapters.store import WriteStore, connect_writer
 from watcharr.logic.persist import apply_result
 from watcharr.models.messages import EpisodeExtracted, ItemFailed
+
+from tests.support.builders import AT, extracted, job, media, user
+from tests.support.db import snapshot
 
 
 @pytest.fixture
@@ -41,7 +41,10 @@ def test_added_then_restored_with_tag(store: WriteStore) -> None:
     assert (episode["is_deleted"], episode["watched"]) == (0, 0)
     states = [r["state"] for r in rows(store, "SELECT state FROM job_items ORDER BY id")]
     assert states == ["added", "restored"]
-    assert [r["type"] for r in rows(store, "SELECT type FROM media_events ORDER BY id")] == ["added", "restored"]
+    assert [r["type"] for r in rows(store, "SELECT type FROM media_events ORDER BY id")] == [
+        "added",
+        "restored",
+    ]
     assert [r["name"] for r in rows(store, "SELECT name FROM tags")] == ["later"]
 
 
@@ -76,11 +79,17 @@ def test_late_failure_never_overrides_a_result(store: WriteStore) -> None:
 
 def test_sync_never_restores_a_deleted_episode(store: WriteStore) -> None:
     apply_result(store, user())
-    first = EpisodeExtracted(at=AT, user_id=1, media=media("podcast:f:1", "Ep"), origin="sync", subscription_id="s")
+    first = EpisodeExtracted(
+        at=AT, user_id=1, media=media("podcast:f:1", "Ep"), origin="sync", subscription_id="s"
+    )
     apply_result(store, first)
     store.conn.execute("UPDATE episodes SET is_deleted = 1")
     again = EpisodeExtracted(
-        at="2026-11-28T13:00:00.000Z", user_id=1, media=media("podcast:f:1", "Ep"), origin="sync", subscription_id="s"
+        at="2026-11-28T13:00:00.000Z",
+        user_id=1,
+        media=media("podcast:f:1", "Ep"),
+        origin="sync",
+        subscription_id="s",
     )
     apply_result(store, again)
     assert rows(store, "SELECT is_deleted FROM episodes") == [{"is_deleted": 1}]

@@ -181,9 +181,7 @@ def _read_body(
     except _TooLarge:
         raise _too_large(max_bytes) from None
     if declared is not None and declared.strip().isdigit() and not response.chunked and wire < int(declared):
-        raise FeedFetchError(
-            f"the connection closed after {wire} of {int(declared)} bytes", retryable=True
-        )
+        raise FeedFetchError(f"the connection closed after {wire} of {int(declared)} bytes", retryable=True)
     if inflater is not None:
         inflater.finish()
     return bytes(body)

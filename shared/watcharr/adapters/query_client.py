@@ -28,7 +28,9 @@ class LambdaQueryClient:
         self.client = client if client is not None else boto3.client("lambda")
 
     def __call__(self, query: Query) -> dict[str, Any]:
-        response = self.client.invoke(FunctionName=self.function_name, Payload=query.model_dump_json().encode())
+        response = self.client.invoke(
+            FunctionName=self.function_name, Payload=query.model_dump_json().encode()
+        )
         payload = json.loads(response["Payload"].read() or b"null")
         if response.get("FunctionError"):
             raise QueryFailed(f"query {query.op} failed: {payload.get('errorMessage', 'unknown error')}")

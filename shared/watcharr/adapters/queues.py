@@ -69,7 +69,9 @@ class QueuePublisher:
     def send_extract_requests(self, requests: Sequence[ExtractRequest]) -> None:
         bodies = [r.model_dump_json(exclude_none=True) for r in requests]
         for batch in _batches(bodies):
-            self._send_batch(self.extract_queue_url, [{"Id": str(i), "MessageBody": bodies[i]} for i in batch])
+            self._send_batch(
+                self.extract_queue_url, [{"Id": str(i), "MessageBody": bodies[i]} for i in batch]
+            )
 
     def _send_batch(self, queue_url: str, entries: list[dict[str, str]]) -> None:
         for _attempt in range(2):

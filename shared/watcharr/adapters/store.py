@@ -92,11 +92,15 @@ class WriteStore:
     # -- applied-message log ------------------------------------------------------------------
 
     def was_applied(self, dedup_id: str) -> bool:
-        return self.conn.execute("SELECT 1 FROM applied_messages WHERE dedup_id = ?", (dedup_id,)).fetchone() is not None
+        return (
+            self.conn.execute("SELECT 1 FROM applied_messages WHERE dedup_id = ?", (dedup_id,)).fetchone()
+            is not None
+        )
 
     def mark_applied(self, dedup_id: str, type_: str, at: str) -> None:
         self.conn.execute(
-            "INSERT INTO applied_messages (dedup_id, type, applied_at) VALUES (?, ?, ?)", (dedup_id, type_, at)
+            "INSERT INTO applied_messages (dedup_id, type, applied_at) VALUES (?, ?, ?)",
+            (dedup_id, type_, at),
         )
 
     # -- users --------------------------------------------------------------------------------
@@ -127,7 +131,9 @@ class WriteStore:
     def job_exists(self, job_id: str) -> bool:
         return self.conn.execute("SELECT 1 FROM jobs WHERE id = ?", (job_id,)).fetchone() is not None
 
-    def insert_items(self, job_id: str, items: Iterable[JobItemSpec], parent_item_id: str | None, at: str) -> None:
+    def insert_items(
+        self, job_id: str, items: Iterable[JobItemSpec], parent_item_id: str | None, at: str
+    ) -> None:
         self.conn.executemany(
             "INSERT INTO job_items (id, job_id, parent_item_id, url, kind, media_key, tag, created_at, updated_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
@@ -175,7 +181,15 @@ class WriteStore:
             " description = COALESCE(excluded.description, description),"
             " thumbnail_url = COALESCE(excluded.thumbnail_url, thumbnail_url),"
             " url = COALESCE(excluded.url, url), updated_at = excluded.updated_at",
-            (channel.id, channel.type, channel.name, channel.description, channel.thumbnail_url, channel.url, at),
+            (
+                channel.id,
+                channel.type,
+                channel.name,
+                channel.description,
+                channel.thumbnail_url,
+                channel.url,
+                at,
+            ),
         )
 
     def find_episode(self, user_id: int, external_id: str) -> Row | None:
@@ -227,7 +241,8 @@ class WriteStore:
 
     def log_event(self, episode_id: int, type_: str, at: str) -> None:
         self.conn.execute(
-            "INSERT INTO media_events (episode_id, type, created_at) VALUES (?, ?, ?)", (episode_id, type_, at)
+            "INSERT INTO media_events (episode_id, type, created_at) VALUES (?, ?, ?)",
+            (episode_id, type_, at),
         )
 
     # -- subscriptions ------------------------------------------------------------------------
@@ -273,7 +288,8 @@ class WriteStore:
     def move_subscription(self, sub_id: str, feed_url: str, at: str) -> None:
         # OR IGNORE: when the user already subscribes to the new URL too, keep both rows as they are.
         self.conn.execute(
-            "UPDATE OR IGNORE subscriptions SET feed_url = ?, updated_at = ? WHERE id = ?", (feed_url, at, sub_id)
+            "UPDATE OR IGNORE subscriptions SET feed_url = ?, updated_at = ? WHERE id = ?",
+            (feed_url, at, sub_id),
         )
 
     def add_seen_keys(self, sub_id: str, key_hashes: Iterable[str]) -> None:
@@ -313,7 +329,14 @@ class ReadStore:
         ).fetchall()
 
     def episodes(
-        self, user_id: int, *, type_: str | None, watched: bool | None, tag: str | None, limit: int, offset: int
+        self,
+        user_id: int,
+        *,
+        type_: str | None,
+        watched: bool | None,
+        tag: str | None,
+        limit: int,
+        offset: int,
     ) -> list[Row]:
         where = ["e.user_id = ?", "e.is_deleted = 0"]
         params: list[Any] = [user_id]
@@ -350,7 +373,11 @@ class ReadStore:
 
     def subscriptions(self, user_id: int | None) -> list[Row]:
         """Active subscriptions of one user, or of everyone (user_id None) for the scheduled sync."""
-        where, params = ("s.is_active = 1 AND s.user_id = ?", (user_id,)) if user_id is not None else ("s.is_active = 1", ())
+        where, params = (
+            ("s.is_active = 1 AND s.user_id = ?", (user_id,))
+            if user_id is not None
+            else ("s.is_active = 1", ())
+        )
         return self.conn.execute(
             "SELECT s.id, s.user_id, s.feed_url, s.title, s.artwork_url, s.tag, s.etag, s.last_modified,"
             " s.last_sync_at, s.last_status, s.last_error, s.created_at,"

@@ -23,6 +23,8 @@ from watcharr.domain.extraction_errors import (
     NOT_A_SINGLE_VIDEO,
     NOT_MEDIA,
     ExtractionError,
+    PermanentExtractionError,
+    TransientExtractionError,
     classify_extraction_error,
     extraction_error,
     first_refusal,
@@ -33,6 +35,17 @@ from watcharr.observability import logger
 
 if TYPE_CHECKING:
     from watcharr.settings import Settings
+
+# The errors live in the domain (pure, shared with other adapters); callers of this adapter catch them here.
+__all__ = [
+    "ExtractionError",
+    "PermanentExtractionError",
+    "PlaylistListing",
+    "TransientExtractionError",
+    "extract_media",
+    "list_playlist",
+    "media_from_info",
+]
 
 # A Short is at most this long and taller than wide, when the site does not say so itself.
 SHORT_MAX_SECONDS = 60
@@ -215,12 +228,20 @@ def extract_media(url: str, settings: Settings, *, is_short_hint: bool = False) 
     # The generic extractor takes any non-HTML answer for a "direct link"; one of unknown type is not media.
     if info.get("direct") and info.get("ext") == "unknown_video":
         raise extraction_error(NOT_MEDIA)
+    # The site refused the media (bot check, premiere…) but gave details: keep them, marked partial.
+    return media_from_info(info, url, is_short_hint=is_short_hint, partial=refusal is not None)
+
+
+def media_from_info(
+    info: dict[str, Any], url: str, *, is_short_hint: bool = False, partial: bool = False
+) -> MediaMetadata:
+    """The episode fields of one yt-dlp info dict (as ``extract_info`` returns it) for the link ``url``."""
     page_url = str(info.get("webpage_url") or url)
     media_type = _media_type(info)
     return MediaMetadata(
         media_key=_media_key(info, page_url),
         type=media_type,
-        title=str(info["fulltitle"]),
+        title=str(info.get("fulltitle") or info.get("title")),
         url=page_url,
         description=info.get("description") or None,
         duration=_int(info.get("duration")),
@@ -230,8 +251,7 @@ def extract_media(url: str, settings: Settings, *, is_short_hint: bool = False) 
         view_count=_int(info.get("view_count")),
         is_short=_is_short(info, url, is_short_hint),
         channel=_channel(info, page_url, media_type),
-        # The site refused the media (bot check, premiere…) but gave details: keep them, marked partial.
-        partial=refusal is not None,
+        partial=partial,
     )
 
 

@@ -100,6 +100,7 @@ _BLOCK_TAGS = frozenset(
     }
 )  # fmt: skip
 _HIDDEN_TAGS = frozenset({"script", "style", "head", "template"})
+_SPACES = re.compile(r"\s+")
 
 
 class _TextExtractor(HTMLParser):
@@ -129,7 +130,7 @@ class _TextExtractor(HTMLParser):
     def handle_data(self, data: str) -> None:
         # In HTML a line break in the source is just a space; only block elements start lines.
         if not self._hidden:
-            self.parts.append(" ".join(data.split()) if data.strip() else " ")
+            self.parts.append(_SPACES.sub(" ", data))
 
 
 def _tidy(text: str) -> str:
@@ -261,8 +262,9 @@ def parse_loose_date(raw: str) -> datetime | None:
 
 
 def _entry_datetime(entry: Any) -> datetime | None:
-    raw = entry.get("published") or entry.get("updated") or ""
-    parsed = entry.get("published_parsed") or entry.get("updated_parsed")
+    # dict.get: FeedParserDict.get("updated…") falls back to "published…" with a DeprecationWarning.
+    raw = entry.get("published") or dict.get(entry, "updated") or ""
+    parsed = entry.get("published_parsed") or dict.get(entry, "updated_parsed")
     loose = parse_loose_date(raw) if raw else None
     if parsed is None:
         return loose
@@ -317,6 +319,15 @@ def _enclosure_url(entry: Any, base: str) -> str | None:
         if url:
             return url
     return None
+
+
+def _item_link(entry: Any, base: str) -> str | None:
+    # Without <link>, feedparser takes the guid as the link; a guid such as "ep-12" is no URL, so
+    # only an absolute one counts then.
+    link = entry.get("link")
+    if entry.get("guidislink") and not urlsplit(str(link or "")).scheme:
+        return None
+    return _http_url(link, base)
 
 
 def _description(entry: Any) -> str | None:
@@ -396,7 +407,7 @@ def parse_feed(body: bytes, feed_url: str) -> ParsedFeed:
     skipped = 0
     for entry in parsed.entries:
         enclosure = _enclosure_url(entry, feed_url)
-        url = enclosure or _http_url(entry.get("link"), feed_url)
+        url = enclosure or _item_link(entry, feed_url)
         if url is None:
             skipped += 1
             continue
@@ -416,25 +427,28 @@ def parse_feed(body: bytes, feed_url: str) -> ParsedFeed:
 
 
 def _unique_keys(items: list[_Item], warnings: list[str]) -> list[_Item]:
-    """Give items that share a key (a publisher's copy-paste guid) keys of their own.
+    """Keep items that repeat one another once, and give items that share a key keys of their own.
 
-    Feeds list the newest first, so walking from the bottom lets the item that was there first keep the
-    plain key (already known to earlier syncs); the later one gets its title and date appended. Items
-    equal in key, title and date are the same episode listed twice and are kept once.
+    Items equal in key, title and date are one episode listed twice. Different items sharing a key (a
+    publisher's copy-paste guid) are told apart: feeds list the newest first, so walking from the
+    bottom lets the item that was there first keep the plain key (already known to earlier syncs)
+    and a later one gets a hash of its title and date appended.
     """
-    seen: set[str] = set()
+    seen_keys: set[str] = set()
+    seen_items: set[tuple[str, str | None, datetime | None]] = set()
     kept: list[_Item] = []
     renamed = dropped = 0
     for item in reversed(items):
-        if item.key in seen:
+        identity = (item.key, item.title, item.when)
+        if identity in seen_items:
+            dropped += 1
+            continue
+        seen_items.add(identity)
+        if item.key in seen_keys:
             stamp = item.when.isoformat() if item.when else ""
-            suffix = hashlib.sha256(f"{item.title or ''}|{stamp}".encode()).hexdigest()[:12]
-            item.key = f"{item.key}#{suffix}"
-            if item.key in seen:
-                dropped += 1
-                continue
+            item.key += "#" + hashlib.sha256(f"{item.title or ''}|{stamp}".encode()).hexdigest()[:12]
             renamed += 1
-        seen.add(item.key)
+        seen_keys.add(item.key)
         kept.append(item)
     if renamed:
         warnings.append(f"{renamed} item(s) repeat another item's guid; told apart by title and date")

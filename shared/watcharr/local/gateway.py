@@ -33,10 +33,10 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from watcharr.local.context import LocalContext
-from watcharr.local.pollers import enter_container, load_handler
+from watcharr.local.pollers import LOGGER_NAME, enter_container, load_handler
 from watcharr.local.template import HttpRouteSpec
 
-log = logging.getLogger("watcharr.local")
+log = logging.getLogger(LOGGER_NAME)
 
 # API Gateway's own bound on a request body.
 MAX_REQUEST_BYTES = 10 * 1024 * 1024

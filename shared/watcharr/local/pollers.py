@@ -29,6 +29,7 @@ import logging
 import os
 import signal
 import threading
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from multiprocessing.process import parent_process
@@ -37,7 +38,9 @@ from typing import Any
 from watcharr.local.context import LocalContext
 from watcharr.local.template import EventSourceSpec, FunctionSpec, QueueSpec
 
-log = logging.getLogger("watcharr.local")
+# Not under "watcharr": powertools' Logger owns that name and would print these lines as its JSON.
+LOGGER_NAME = "watcharr-local"
+log = logging.getLogger(LOGGER_NAME)
 
 # Concurrency of a standard-queue source the template leaves unbounded (Lambda would scale far higher).
 UNBOUNDED_SOURCE_CONCURRENCY = 5
@@ -115,11 +118,27 @@ def enter_container(environment: Mapping[str, str], log_level: str) -> None:
     settings under another function's environment.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    quiet_metrics_warning()
     os.environ.update(environment)
-    logging.basicConfig(level=log_level, format="%(asctime)s %(levelname)s %(processName)s %(message)s")
+    configure_logging(log_level)
     from watcharr.settings import get_settings
 
     get_settings.cache_clear()
+
+
+def configure_logging(level: str) -> None:
+    """The runner's own messages at ``level`` on stderr; other libraries keep Python's default (warnings)."""
+    if not log.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(processName)s %(message)s"))
+        log.addHandler(handler)
+    log.setLevel(level)
+    log.propagate = False
+
+
+def quiet_metrics_warning() -> None:
+    """Silence powertools' warning for an invocation that adds no metric: noise on every local call."""
+    warnings.filterwarnings("ignore", message="No application metrics to publish")
 
 
 def sqs_record(message: Mapping[str, Any], queue_arn: str, region: str) -> dict[str, Any]:

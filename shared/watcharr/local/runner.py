@@ -41,15 +41,18 @@ from typing import Any
 from watcharr.local.functions import REPO_ROOT
 from watcharr.local.gateway import FunctionPool, Gateway, compile_routes
 from watcharr.local.pollers import (
+    LOGGER_NAME,
     PollerConfig,
+    configure_logging,
     handler_location,
     load_handler,
+    quiet_metrics_warning,
     run_poller,
     source_concurrency,
 )
 from watcharr.local.template import StackSpec, TemplateError, load_template
 
-log = logging.getLogger("watcharr.local")
+log = logging.getLogger(LOGGER_NAME)
 
 DEFAULT_PORT = 3000
 DEFAULT_API_WORKERS = 4
@@ -180,9 +183,8 @@ def options_from(argv: Sequence[str] | None) -> LocalOptions:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the local stack until Ctrl-C or SIGTERM; 0 after a clean stop, 1 when it could not start."""
     options = options_from(argv)
-    logging.basicConfig(
-        level=options.log_level, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr
-    )
+    configure_logging(options.log_level)
+    quiet_metrics_warning()
     stop = threading.Event()
 
     def request_stop(signum: int, _frame: Any) -> None:
@@ -260,7 +262,7 @@ class LocalStack:
         self._reconcile()
         self._write_state(token)
         self._start_timers()
-        log.info("started in %.1f s", time.monotonic() - began)
+        log.info("ready in %.1f s", time.monotonic() - began)
 
     def _take_data_dir(self) -> None:
         # Two stacks on one database would be two writers; the lock dies with the process that holds it.

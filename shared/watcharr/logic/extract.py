@@ -24,8 +24,8 @@ from watcharr.models.messages import (
     ExtractRequest,
     FeedChecked,
     ItemFailed,
-    JobItemSpec,
     JobItemsAdded,
+    JobItemSpec,
     ResultMessage,
 )
 from watcharr.settings import Settings
@@ -74,7 +74,11 @@ def _failed(request: ExtractRequest, reason: str, attempt: int) -> Extraction:
     if request.job_id is None or request.item_id is None:
         raise ValueError(f"cannot report a failure without a job item: {reason}")
     return Extraction(
-        results=[ItemFailed(at=request.at, job_id=request.job_id, item_id=request.item_id, reason=reason, attempts=attempt)]
+        results=[
+            ItemFailed(
+                at=request.at, job_id=request.job_id, item_id=request.item_id, reason=reason, attempts=attempt
+            )
+        ]
     )
 
 
@@ -139,7 +143,9 @@ def _sync_feed(request: ExtractRequest, settings: Settings, attempt: int) -> Ext
             raise RetryLater(str(exc)) from exc
         return Extraction(results=[checked("failed", error=str(exc))])
     if response.status == 304:
-        return Extraction(results=[checked("unchanged", final_url=response.final_url, redirects=response.redirects)])
+        return Extraction(
+            results=[checked("unchanged", final_url=response.final_url, redirects=response.redirects)]
+        )
     try:
         parsed = parse_feed(response.body, request.url)
     except FeedParseError as exc:

@@ -17,13 +17,13 @@ from watcharr.adapters.queues import QueuePublisher
 from watcharr.domain.urls import UnsupportedLink, normalize_link
 from watcharr.models.api import LinkResult
 from watcharr.models.messages import (
+    TERMINAL_STATES,
     ExtractRequest,
     JobCreated,
-    JobItemSpec,
     JobItemsAdded,
+    JobItemSpec,
     JobSource,
     ResultMessage,
-    TERMINAL_STATES,
     utc_now,
 )
 from watcharr.models.queries import GetJob
@@ -59,7 +59,9 @@ def item_id(job_id: str, index: int) -> str:
     return f"{job_id}-{index:04d}"
 
 
-def plan_job(user_id: int, links: Sequence[LinkRequest], source: JobSource, job_id: str | None = None) -> JobPlan:
+def plan_job(
+    user_id: int, links: Sequence[LinkRequest], source: JobSource, job_id: str | None = None
+) -> JobPlan:
     """Classify every link; the supported ones become the job's items, the others NOK results."""
     plan = JobPlan(job_id=job_id or new_job_id())
     at = utc_now()
@@ -93,7 +95,9 @@ def plan_job(user_id: int, links: Sequence[LinkRequest], source: JobSource, job_
         )
     if items:
         chunks = [items[i : i + ITEMS_PER_MESSAGE] for i in range(0, len(items), ITEMS_PER_MESSAGE)]
-        plan.messages.append(JobCreated(at=at, job_id=plan.job_id, user_id=user_id, source=source, items=chunks[0]))
+        plan.messages.append(
+            JobCreated(at=at, job_id=plan.job_id, user_id=user_id, source=source, items=chunks[0])
+        )
         plan.messages.extend(JobItemsAdded(at=at, job_id=plan.job_id, items=chunk) for chunk in chunks[1:])
     return plan
 

@@ -11,7 +11,6 @@ from functools import singledispatch
 from typing import Literal
 
 from watcharr.adapters.store import WriteStore
-from watcharr.observability import logger
 from watcharr.models.messages import (
     EpisodeExtracted,
     FeedChecked,
@@ -25,6 +24,7 @@ from watcharr.models.messages import (
     TokenRotated,
     UserCreated,
 )
+from watcharr.observability import logger
 
 Outcome = Literal["applied", "duplicate"]
 EpisodeOutcome = Literal["added", "restored", "unchanged"]
@@ -70,7 +70,9 @@ def _(message: JobItemsAdded, store: WriteStore) -> None:
     if message.left_out:
         store.add_left_out(message.job_id, message.left_out, message.at)
     if message.parent_item_id is not None:
-        reason = f"{message.left_out} entries beyond the playlist limit left out" if message.left_out else None
+        reason = (
+            f"{message.left_out} entries beyond the playlist limit left out" if message.left_out else None
+        )
         store.finish_item(message.parent_item_id, state="expanded", reason=reason, at=message.at)
 
 
@@ -126,7 +128,9 @@ def _(message: ItemFailed, store: WriteStore) -> None:
         return
     if item["state"] != "queued":
         return  # a late failure never overrides a result that already arrived
-    store.finish_item(item["id"], state="failed", reason=message.reason, attempts=message.attempts, at=message.at)
+    store.finish_item(
+        item["id"], state="failed", reason=message.reason, attempts=message.attempts, at=message.at
+    )
 
 
 @_apply.register
@@ -136,7 +140,9 @@ def _(message: ItemRequeued, store: WriteStore) -> None:
 
 @_apply.register
 def _(message: SubscriptionAdded, store: WriteStore) -> None:
-    store.upsert_subscription(message.subscription_id, message.user_id, message.feed_url, message.tag, message.at)
+    store.upsert_subscription(
+        message.subscription_id, message.user_id, message.feed_url, message.tag, message.at
+    )
 
 
 @_apply.register
@@ -147,7 +153,9 @@ def _(message: SubscriptionRemoved, store: WriteStore) -> None:
 @_apply.register
 def _(message: FeedChecked, store: WriteStore) -> None:
     if store.subscription(message.subscription_id) is None:
-        logger.warning("feed check for an unknown subscription", extra={"subscription_id": message.subscription_id})
+        logger.warning(
+            "feed check for an unknown subscription", extra={"subscription_id": message.subscription_id}
+        )
         return
     store.record_feed_check(
         message.subscription_id,

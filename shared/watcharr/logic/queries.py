@@ -45,7 +45,10 @@ def _(query: Authenticate, store: ReadStore) -> dict[str, Any]:
     user = store.user_by_token_hash(query.token_hash)
     if user is None:
         return {"found": False}
-    return {"found": True, "user": {"id": user["id"], "username": user["username"], "tokenHash": user["token_hash"]}}
+    return {
+        "found": True,
+        "user": {"id": user["id"], "username": user["username"], "tokenHash": user["token_hash"]},
+    }
 
 
 @_answer.register

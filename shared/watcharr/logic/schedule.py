@@ -74,7 +74,9 @@ def plan_reconcile(
                 )
             )
             continue
-        work.results.append(ItemRequeued(at=at, job_id=item["job_id"], item_id=item["id"], requeue=item["requeues"] + 1))
+        work.results.append(
+            ItemRequeued(at=at, job_id=item["job_id"], item_id=item["id"], requeue=item["requeues"] + 1)
+        )
         work.requests.append(
             ExtractRequest(
                 at=at,

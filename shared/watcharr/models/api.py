@@ -26,7 +26,9 @@ class _Body(BaseModel):
 
 
 class AddEpisodeBody(_Body):
-    url: str = Field(min_length=1, max_length=MAX_SHARE_TEXT_LENGTH, description="A link, or share-sheet text holding one")
+    url: str = Field(
+        min_length=1, max_length=MAX_SHARE_TEXT_LENGTH, description="A link, or share-sheet text holding one"
+    )
     tag: str | None = Field(default=None, max_length=limits.MAX_TAG_LENGTH)
 
     _tag = field_validator("tag")(_clean_tag)
@@ -40,9 +42,13 @@ class AddVideoEntry(_Body):
 
 
 class SubscribeBody(_Body):
-    feedUrl: str = Field(min_length=1, max_length=limits.MAX_URL_LENGTH, description="RSS/Atom URL or Apple Podcasts show link")
+    feedUrl: str = Field(
+        min_length=1, max_length=limits.MAX_URL_LENGTH, description="RSS/Atom URL or Apple Podcasts show link"
+    )
     tag: str | None = Field(default=None, max_length=limits.MAX_TAG_LENGTH)
-    backfill: int | Literal["all"] = Field(default=1, description="How many of the newest episodes to add now")
+    backfill: int | Literal["all"] = Field(
+        default=1, description="How many of the newest episodes to add now"
+    )
 
     _tag = field_validator("tag")(_clean_tag)
 

@@ -1,0 +1,205 @@
+"""`watcharr users` against moto's SQS server on 127.0.0.1, with the queues template.yaml declares.
+
+The CLI makes its own boto3 client, so moto runs as a real server (ThreadedMotoServer) that the CLI
+reaches through the local stack's state file, as it would reach the local runner's moto.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from moto.server import ThreadedMotoServer
+from watcharr import cli
+from watcharr.adapters.queues import RESULTS_MESSAGE_GROUP
+from watcharr.adapters.store import WriteStore, connect_writer
+from watcharr.domain.tokens import hash_token
+from watcharr.local.functions import REPO_ROOT
+from watcharr.local.template import load_template
+from watcharr.logic.persist import apply_result
+from watcharr.models.messages import TokenRotated, UserCreated, parse_result
+
+from tests.support.lambda_env import create_queues
+
+HEX64 = re.compile(r"[0-9a-f]{64}")
+
+
+@dataclass
+class Moto:
+    endpoint: str
+    sqs: Any
+    queue_urls: dict[str, str]
+
+    def drain(self, queue: str) -> list[dict[str, Any]]:
+        """Every message on the queue (received and deleted), with its FIFO attributes."""
+        messages: list[dict[str, Any]] = []
+        while True:
+            batch = self.sqs.receive_message(
+                QueueUrl=self.queue_urls[queue], MaxNumberOfMessages=10, MessageSystemAttributeNames=["All"]
+            ).get("Messages", [])
+            if not batch:
+                return messages
+            for message in batch:
+                self.sqs.delete_message(
+                    QueueUrl=self.queue_urls[queue], ReceiptHandle=message["ReceiptHandle"]
+                )
+            messages.extend(batch)
+
+
+@pytest.fixture
+def moto() -> Iterator[Moto]:
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    sqs = boto3.client("sqs", endpoint_url=endpoint, region_name="us-east-1")
+    try:
+        yield Moto(endpoint, sqs, create_queues(sqs, load_template(REPO_ROOT / "template.yaml")))
+    finally:
+        server.stop()
+        assert server._server is not None
+        server._server.server_close()
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name in ("WATCHARR_RESULTS_QUEUE_URL", "WATCHARR_API_URL", "WATCHARR_TOKEN", "AWS_ENDPOINT_URL_SQS"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, moto: Moto) -> Path:
+    """A data directory holding the state file a running local stack writes, pointing at moto."""
+    data = tmp_path / "data"
+    data.mkdir()
+    state = {
+        "pid": 1,
+        "apiUrl": "http://127.0.0.1:9",
+        "sqsEndpoint": moto.endpoint,
+        "queueUrls": moto.queue_urls,
+        "databasePath": str(data / "watcharr.db"),
+        "tokenFile": str(data / "local-token"),
+    }
+    (data / "local.json").write_text(json.dumps(state))
+    return data
+
+
+@dataclass
+class Outcome:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def run(capsys: pytest.CaptureFixture[str]) -> Any:
+    def invoke(*argv: str) -> Outcome:
+        code = cli.main(list(argv))
+        captured = capsys.readouterr()
+        return Outcome(code, captured.out, captured.err)
+
+    return invoke
+
+
+def persist(data_dir: Path, moto: Moto) -> list[Any]:
+    """What the persister would do next: apply every message waiting on the FIFO queue."""
+    store = WriteStore(connect_writer(data_dir / "watcharr.db"))
+    try:
+        messages = [parse_result(m["Body"]) for m in moto.drain("ResultsQueue")]
+        for message in messages:
+            apply_result(store, message)
+        return messages
+    finally:
+        store.conn.close()
+
+
+def stored_hash(data_dir: Path, username: str) -> str:
+    store = WriteStore(connect_writer(data_dir / "watcharr.db"))
+    try:
+        return store.conn.execute("SELECT token_hash FROM users WHERE username = ?", (username,)).fetchone()[
+            "token_hash"
+        ]
+    finally:
+        store.conn.close()
+
+
+def test_users_create_sends_only_the_hash_and_prints_the_token_once(
+    run: Any, moto: Moto, data_dir: Path
+) -> None:
+    outcome = run("users", "create", "alice")
+
+    assert outcome.code == 0
+    token = outcome.out.strip()
+    assert HEX64.fullmatch(token) and outcome.out == token + "\n"
+    assert "cannot be shown again" in outcome.err and token not in outcome.err
+    (message,) = moto.drain("ResultsQueue")
+    assert token not in json.dumps(message)
+    created = parse_result(message["Body"])
+    assert isinstance(created, UserCreated)
+    assert (created.username, created.token_hash) == ("alice", hash_token(token))
+    assert message["Attributes"]["MessageGroupId"] == RESULTS_MESSAGE_GROUP
+    assert message["Attributes"]["MessageDeduplicationId"] == created.dedup_id()
+    assert moto.drain("ExtractQueue") == []
+
+
+def test_existing_name_is_refused_and_rotate_token_replaces_the_hash(
+    run: Any, moto: Moto, data_dir: Path
+) -> None:
+    first = run("users", "create", "alice")
+    assert first.code == 0
+    persist(data_dir, moto)
+
+    again = run("users", "create", "alice")
+    assert again.code == 1
+    assert "already exists" in again.err and again.out == ""
+    assert moto.drain("ResultsQueue") == []
+
+    rotated = run("--json", "users", "rotate-token", "alice")
+    assert rotated.code == 0
+    answer = json.loads(rotated.out)
+    assert answer["username"] == "alice" and HEX64.fullmatch(answer["token"])
+    assert answer["token"] != first.out.strip()
+    (message,) = persist(data_dir, moto)
+    assert isinstance(message, TokenRotated) and answer["token"] not in message.model_dump_json()
+    assert stored_hash(data_dir, "alice") == hash_token(answer["token"])
+
+
+def test_rotate_token_of_an_unknown_user_is_refused(run: Any, moto: Moto, data_dir: Path) -> None:
+    outcome = run("users", "rotate-token", "nobody")
+    assert outcome.code == 1
+    assert "no user 'nobody'" in outcome.err
+    assert moto.drain("ResultsQueue") == []
+
+
+def test_deployed_queue_from_the_environment(run: Any, moto: Moto, monkeypatch: pytest.MonkeyPatch) -> None:
+    # On AWS the caller's credentials and endpoint apply; boto3 reads the endpoint from this variable.
+    monkeypatch.setenv("AWS_ENDPOINT_URL_SQS", moto.endpoint)
+    monkeypatch.setenv("WATCHARR_RESULTS_QUEUE_URL", moto.queue_urls["ResultsQueue"])
+    outcome = run("users", "create", "bob")
+    assert outcome.code == 0
+    assert "could not check" in outcome.err
+    (message,) = moto.drain("ResultsQueue")
+    created = parse_result(message["Body"])
+    assert isinstance(created, UserCreated) and created.token_hash == hash_token(outcome.out.strip())
+
+
+def test_unreachable_queue_is_exit_3_and_prints_no_token(run: Any, moto: Moto, data_dir: Path) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    # Nothing listens on the released port: every connection is refused, as when the stack has stopped.
+    state = json.loads((data_dir / "local.json").read_text())
+    state["sqsEndpoint"] = f"http://127.0.0.1:{port}"
+    (data_dir / "local.json").write_text(json.dumps(state))
+    outcome = run("users", "create", "carol")
+    assert outcome.code == 3
+    assert f"cannot reach {moto.queue_urls['ResultsQueue']}" in outcome.err
+    assert outcome.out == "" and "Traceback" not in outcome.err
