@@ -15,7 +15,9 @@ from watcharr.models.messages import EpisodeExtracted, ExtractRequest, ItemFaile
 from watcharr.observability import logger, metrics, tracer
 from watcharr.settings import get_settings
 
-processor = BatchProcessor(event_type=EventType.SQS)
+# A transient failure is an expected outcome, not a function error: the record goes back to the
+# queue through batchItemFailures even when it is the whole batch.
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
 @lru_cache(maxsize=1)

@@ -236,19 +236,15 @@ class Progress:
             width = shutil.get_terminal_size((80, 24)).columns - 1
             self.stream.write("\r" + render_progress(done, total, totals, width).ljust(width))
             self.drawn = True
-        elif (
-            done,
-            total,
-        ) != self.last or self.clock() - self.last_line_at >= PLAIN_PROGRESS_HEARTBEAT_SECONDS:
+        elif self._line_due((done, total)):
             counts = ", ".join(f"{totals[s]} {s}" for s in ("added", "restored", "failed") if totals.get(s))
-            self.stream.write(
-                f"job {job.get('jobId', '')}: {done}/{total} finished"
-                + (f" ({counts})" if counts else "")
-                + "\n"
-            )
-            self.last_line_at = self.clock()
-        self.last = (done, total)
+            suffix = f" ({counts})" if counts else ""
+            self.stream.write(f"job {job.get('jobId', '')}: {done}/{total} finished{suffix}\n")
+            self.last, self.last_line_at = (done, total), self.clock()
         self.stream.flush()
+
+    def _line_due(self, position: tuple[int, int]) -> bool:
+        return position != self.last or self.clock() - self.last_line_at >= PLAIN_PROGRESS_HEARTBEAT_SECONDS
 
     def finish(self) -> None:
         """End the redrawn line so that what follows starts on a line of its own."""
@@ -357,7 +353,9 @@ def cmd_add(session: Session) -> int:
         try:
             answer = api.call("POST", "/api/shortcuts/add-videos", [{"url": u, **tag} for u in urls])
         except ApiError as exc:
-            if exc.status == 422 and not session.as_json:
+            if exc.status == 422 and session.as_json:
+                session.emit_json(exc.body)
+            elif exc.status == 422:
                 _print_refused(session, exc.body.get("results") or [])
             raise
         results = answer.get("results") or []
@@ -453,7 +451,8 @@ def _print_job(session: Session, job: Mapping[str, Any]) -> None:
 
 def cmd_jobs_show(session: Session) -> int:
     """Show one job: its status, totals and every item."""
-    job = session.api().call("GET", f"/api/jobs/{session.args.job_id}")
+    job_id = urllib.parse.quote(session.args.job_id, safe="")
+    job = session.api().call("GET", f"/api/jobs/{job_id}")
     if session.as_json:
         session.emit_json(job)
         return EXIT_OK
@@ -736,7 +735,8 @@ def cmd_sync_now(session: Session) -> int:
     """Sync every podcast subscription now, as the schedule does."""
     function_name = session.args.function_name or os.environ.get("WATCHARR_SYNC_FUNCTION_NAME")
     if function_name:
-        summary = _invoke_sync_function(function_name)
+        # The same shape as the local admin route's answer: each scheduled function's summary by name.
+        answer = {"success": True, function_name: _invoke_sync_function(function_name)}
     else:
         local = session.local_stack()
         if local is None:
@@ -746,16 +746,18 @@ def cmd_sync_now(session: Session) -> int:
                 EXIT_USAGE,
             )
         # The sync runs while the request waits: give it as long as the function's own timeout.
-        summary = ApiClient(local.api_url, None, LOCAL_SYNC_TIMEOUT_SECONDS, LOCAL_STOPPED_HINT).call(
+        answer = ApiClient(local.api_url, None, LOCAL_SYNC_TIMEOUT_SECONDS, LOCAL_STOPPED_HINT).call(
             "POST", LOCAL_SYNC_PATH
         )
     if session.as_json:
-        session.emit_json(summary)
-    else:
-        session.say(
-            f"sync started: {summary.get('feedsQueued', 0)} feed(s) queued, "
-            f"{summary.get('itemsRequeued', 0)} stale item(s) queued again"
-        )
+        session.emit_json(answer)
+        return EXIT_OK
+    for name, summary in answer.items():
+        if isinstance(summary, dict):
+            session.say(
+                f"{name}: {summary.get('feedsQueued', 0)} feed(s) queued, "
+                f"{summary.get('itemsRequeued', 0)} stale item(s) queued again"
+            )
     return EXIT_OK
 
 
@@ -823,7 +825,7 @@ def _add_global_options(parser: argparse.ArgumentParser, *, in_command: bool) ->
         "--json",
         action="store_true",
         default=argparse.SUPPRESS if in_command else False,
-        help="print JSON for scripts instead of text",
+        help="print JSON for scripts instead of text (errors stay on stderr)",
     )
 
 

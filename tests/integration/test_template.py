@@ -270,12 +270,12 @@ def test_extractor_polls_one_message_at_a_time_with_bounded_concurrency(stack: M
     assert concurrency["ReservedConcurrentExecutions"] == 5
 
 
-def test_persister_polls_the_fifo_queue_in_batches_with_partial_failures(stack: MotoStack) -> None:
+def test_persister_polls_the_fifo_queue_one_message_at_a_time(stack: MotoStack) -> None:
     (mapping,) = stack.lambda_.list_event_source_mappings(FunctionName=stack.created["PersisterFunction"])[
         "EventSourceMappings"
     ]
     assert mapping["EventSourceArn"] == _queue_attributes(stack, "ResultsQueue")["QueueArn"]
-    assert mapping["BatchSize"] == 10
+    assert mapping["BatchSize"] == 1
     assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
 
 

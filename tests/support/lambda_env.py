@@ -119,6 +119,11 @@ class LambdaWorld:
     sqs: Any
     queue_urls: dict[str, str]
     database: Path
+    stack: Any
+
+    def batch_size(self, function_logical_id: str) -> int:
+        """The BatchSize the template gives the function's SQS event source."""
+        return next(s.batch_size for s in self.stack.event_sources if s.function_logical_id == function_logical_id)
 
     def function(self, name: str) -> ModuleType:
         return load_function(name)
@@ -147,8 +152,12 @@ class LambdaWorld:
         arn = self.sqs.get_queue_attributes(QueueUrl=self.queue_urls[queue], AttributeNames=["QueueArn"])[
             "Attributes"
         ]["QueueArn"]
-        answer = self.function(function).handler(sqs_event(messages, arn), LocalContext(context_name))
-        failed = {f["itemIdentifier"] for f in answer.get("batchItemFailures", [])}
+        try:
+            answer = self.function(function).handler(sqs_event(messages, arn), LocalContext(context_name))
+            failed = {f["itemIdentifier"] for f in answer.get("batchItemFailures", [])}
+        except Exception:
+            # A function error hands the whole batch back to the queue, as the event source does.
+            failed = {m["MessageId"] for m in messages}
         for m in messages:
             if m["MessageId"] in failed:
                 self.sqs.change_message_visibility(
@@ -161,13 +170,13 @@ class LambdaWorld:
     def run_extractor(self) -> int:
         """Drain the extract queue through the extractor; returns how many invocations ran."""
         runs = 0
-        while self.deliver("ExtractQueue", "extractor", 1, "ExtractorFunction"):
+        while self.deliver("ExtractQueue", "extractor", self.batch_size("ExtractorFunction"), "ExtractorFunction"):
             runs += 1
         return runs
 
     def run_persister(self) -> int:
         runs = 0
-        while self.deliver("ResultsQueue", "persister", 10, "PersisterFunction"):
+        while self.deliver("ResultsQueue", "persister", self.batch_size("PersisterFunction"), "PersisterFunction"):
             runs += 1
         return runs
 
@@ -175,6 +184,15 @@ class LambdaWorld:
         """Persist, extract, persist again until both queues are empty."""
         while self.run_persister() + self.run_extractor():
             pass
+
+    def drop_all(self, queue: str) -> int:
+        """Receive and delete everything visible: a message lost for good."""
+        dropped = 0
+        while messages := self.receive(queue):
+            for m in messages:
+                self.sqs.delete_message(QueueUrl=self.queue_urls[queue], ReceiptHandle=m["ReceiptHandle"])
+            dropped += len(messages)
+        return dropped
 
     def queue_depth(self, queue: str) -> int:
         attrs = self.sqs.get_queue_attributes(
@@ -199,31 +217,19 @@ def lambda_world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[La
         monkeypatch.setenv("WATCHARR_EXTRACT_MAX_RECEIVE_COUNT", "3")
         monkeypatch.setenv("WATCHARR_SOCKET_TIMEOUT", "2")
         reset_process_state()
-        yield LambdaWorld(sqs=sqs, queue_urls=urls, database=database)
+        yield LambdaWorld(sqs=sqs, queue_urls=urls, database=database, stack=stack)
         reset_process_state()
 
 
 def create_queues(sqs: Any, stack: Any) -> dict[str, str]:
-    """Create the template's queues (DLQs first) with the attributes it declares."""
+    """Create the template's queues (the reader lists DLQs first) with the attributes it declares."""
     urls: dict[str, str] = {}
     arns: dict[str, str] = {}
-    pending = list(stack.queues)
-    while pending:
-        spec = next(q for q in pending if q.dlq_logical_id is None or q.dlq_logical_id in arns)
-        pending.remove(spec)
-        attributes = {"VisibilityTimeout": str(spec.visibility_timeout)}
-        if spec.fifo:
-            attributes["FifoQueue"] = "true"
-            attributes["ContentBasedDeduplication"] = str(spec.content_based_dedup).lower()
-        if spec.dlq_logical_id is not None:
-            attributes["RedrivePolicy"] = json.dumps(
-                {"deadLetterTargetArn": arns[spec.dlq_logical_id], "maxReceiveCount": spec.max_receive_count}
-            )
-        url = sqs.create_queue(QueueName=spec.name, Attributes=attributes)["QueueUrl"]
+    for spec in stack.queues:
+        dlq_arn = arns.get(spec.dlq_logical_id) if spec.dlq_logical_id else None
+        url = sqs.create_queue(QueueName=spec.name, Attributes=spec.sqs_attributes(dlq_arn))["QueueUrl"]
         urls[spec.logical_id] = url
-        arns[spec.logical_id] = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
-            "Attributes"
-        ]["QueueArn"]
+        arns[spec.logical_id] = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     return urls
 
 

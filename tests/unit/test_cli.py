@@ -568,11 +568,17 @@ def test_sync_now_on_the_local_stack_calls_the_admin_route(run: Any, api: FakeAp
     api.reply(
         "POST",
         cli.LOCAL_SYNC_PATH,
-        (200, {"success": True, "feedsQueued": 2, "itemsRequeued": 0, "itemsGivenUp": 0}),
+        (
+            200,
+            {
+                "success": True,
+                "PodcastSyncFunction": {"feedsQueued": 2, "itemsRequeued": 1, "itemsGivenUp": 0},
+            },
+        ),
     )
     outcome = run("--data-dir", str(data), "sync", "now")
     assert outcome.code == 0
-    assert "2 feed(s) queued" in outcome.out
+    assert outcome.out == "PodcastSyncFunction: 2 feed(s) queued, 1 stale item(s) queued again\n"
     assert "x-api-token" not in api.only("POST", cli.LOCAL_SYNC_PATH).headers
 
 
@@ -623,3 +629,77 @@ def test_progress_redraws_one_line_on_a_terminal() -> None:
     text = stream.getvalue()
     assert text.count("\r") == 2 and text.endswith("\n") and text.count("\n") == 1
     assert "1/2  1 added" in text and "2/2  2 added" in text
+
+
+# ---- the deployed sync -----------------------------------------------------------------------------------
+
+
+def test_sync_now_deployed_needs_aws_credentials(
+    run: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # No credentials anywhere boto3 looks, and no instance metadata lookup (that would leave 127.0.0.1).
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    for name in ("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv("AWS_WEB_IDENTITY_TOKEN_FILE", raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    outcome = run("sync", "now", "--function-name", "arn:aws:lambda:eu-west-1:123456789012:function:sync")
+    assert outcome.code == 1
+    assert "needs AWS credentials" in outcome.err and "Traceback" not in outcome.err
+
+
+def stubbed_lambda(
+    monkeypatch: pytest.MonkeyPatch, answer: dict[str, Any], function_error: bool = False
+) -> Any:
+    """A real botocore Lambda client whose Invoke answers from a Stubber.
+
+    Running the PodcastSyncFunction itself cannot happen here: moto's Lambda needs Docker to run code.
+    """
+    import boto3
+    from botocore.response import StreamingBody
+    from botocore.stub import Stubber
+
+    client = boto3.client("lambda", region_name="us-east-1")
+    stubber = Stubber(client)
+    payload = json.dumps(answer).encode()
+    response: dict[str, Any] = {
+        "StatusCode": 200,
+        "Payload": StreamingBody(io.BytesIO(payload), len(payload)),
+    }
+    if function_error:
+        response["FunctionError"] = "Unhandled"
+    stubber.add_response("invoke", response, {"FunctionName": "watcharr-sync", "Payload": b"{}"})
+    stubber.activate()
+    monkeypatch.setattr(cli, "_aws_client", lambda service, **_: client)
+    return stubber
+
+
+def test_sync_now_deployed_invokes_the_function(run: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    stubber = stubbed_lambda(monkeypatch, {"feedsQueued": 4, "itemsRequeued": 2, "itemsGivenUp": 0})
+    monkeypatch.setenv("WATCHARR_SYNC_FUNCTION_NAME", "watcharr-sync")
+    outcome = run("sync", "now")
+    assert outcome.code == 0
+    assert outcome.out == "watcharr-sync: 4 feed(s) queued, 2 stale item(s) queued again\n"
+    stubber.assert_no_pending_responses()
+
+
+def test_sync_now_deployed_function_error_is_exit_1(run: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    stubbed_lambda(monkeypatch, {"errorMessage": "Task timed out after 120.00 seconds"}, function_error=True)
+    outcome = run("sync", "now", "--function-name", "watcharr-sync")
+    assert outcome.code == 1
+    assert "Task timed out after 120.00 seconds" in outcome.err
+
+
+def test_add_batch_refused_in_json_mode_prints_the_api_answer(run: Any, api: FakeApi) -> None:
+    results = [
+        {"url": "a", "status": "NOK", "reason": "no link found"},
+        {"url": "b", "status": "NOK", "reason": "x"},
+    ]
+    body = {"success": False, "error": "none of the links is supported", "results": results}
+    api.reply("POST", "/api/shortcuts/add-videos", (422, body))
+    outcome = run(*with_api(api, "--json", "add", "a", "b"))
+    assert outcome.code == 1
+    assert json.loads(outcome.out) == body

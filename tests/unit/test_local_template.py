@@ -78,10 +78,10 @@ def test_extraction_concurrency_bounds_both_the_event_source_and_the_function(st
     assert source.report_batch_item_failures
 
 
-def test_persister_takes_batches_of_ten_from_the_fifo_queue(stack: StackSpec) -> None:
+def test_persister_takes_one_message_at_a_time_from_the_fifo_queue(stack: StackSpec) -> None:
     (source,) = [s for s in stack.event_sources if s.queue_logical_id == "ResultsQueue"]
     assert source.function_logical_id == "PersisterFunction"
-    assert source.batch_size == 10
+    assert source.batch_size == 1
     assert source.report_batch_item_failures
 
 

@@ -161,7 +161,8 @@ def _read_body(
     body = bytearray()
     wire = 0
     try:
-        while True:
+        # Python 3.13 closes the response (and the socket) as soon as the announced length is read.
+        while not response.isclosed():
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise _timed_out(timeout)

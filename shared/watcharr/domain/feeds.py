@@ -202,6 +202,7 @@ _ZONES = {
     "msk": 180, "jst": 540, "kst": 540, "awst": 480, "acst": 570, "acdt": 630, "aest": 600, "aedt": 660,
     "nzst": 720, "nzdt": 780,
 }  # fmt: skip
+_MAX_DATE_CHARS = 80
 _LOOSE_DATE = re.compile(
     r"""^\s*(?:[A-Za-z]+\.?,?\s+)??                                   # weekday, comma optional
     (?:(?P<d1>\d{1,2})(?:st|nd|rd|th)?\s+(?P<m1>[A-Za-z]+)\.?,?\s+(?P<y1>\d{4})   # 25 July 2011
@@ -233,7 +234,8 @@ def parse_loose_date(raw: str) -> datetime | None:
     Accepts an optional weekday (with or without comma), ``25 July 2011`` or ``July 25, 2011``, an
     optional ``H:MM[:SS]`` with AM/PM, and a numeric or named zone (unknown names count as UTC).
     """
-    match = _LOOSE_DATE.match(raw)
+    # Real dates are short; the length check also keeps the regex's backtracking small.
+    match = _LOOSE_DATE.match(raw) if len(raw) <= _MAX_DATE_CHARS else None
     if not match:
         return None
     month_name = (match["m1"] or match["m2"]).lower()

@@ -1,0 +1,113 @@
+"""Stopping the local stack, cleanly or by a crash, and starting it again on the same data directory."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import STACK_ARGS
+from tests.support.origin import OriginServer
+from tests.support.stack import TERMINAL_STATES, StackProcess, running_stack, start_stack
+
+pytestmark = pytest.mark.e2e
+
+JOB_SIZE = 50
+# Slow pages keep the job running long enough to be caught in the middle.
+PAGE_LATENCY_SECONDS = 0.5
+
+
+@pytest.fixture
+def slow_origin() -> Iterator[OriginServer]:
+    with OriginServer(latency=lambda path: PAGE_LATENCY_SECONDS if path.startswith("/video/") else 0.0) as server:
+        yield server
+
+
+def episode_rows(database: Path) -> list[tuple[str, int]]:
+    """(external_id, rows with that id and user) for every episode, read from the SQLite file read-only."""
+    conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    try:
+        return conn.execute("SELECT external_id, COUNT(*) FROM episodes GROUP BY external_id, user_id").fetchall()
+    finally:
+        conn.close()
+
+
+def wait_until_partly_done(stack: StackProcess, job_id: str, at_least: int, timeout: float = 60) -> int:
+    """Poll the job until at least ``at_least`` items are terminal; how many are."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status, job = stack.request("GET", f"/api/jobs/{job_id}")
+        if status == 200:
+            done = sum(item["state"] in TERMINAL_STATES for item in job["items"])
+            if done >= at_least:
+                return done
+        time.sleep(0.1)
+    raise AssertionError(f"fewer than {at_least} items done after {timeout:.0f} s\n{stack.output}")
+
+
+def test_a_job_survives_a_crash_of_the_whole_stack(data_dir: Path, slow_origin: OriginServer) -> None:
+    # Given a 50-link job under way
+    urls = [slow_origin.url(f"/video/crash-{n:02d}?title=Crash%20test%20{n:02d}") for n in range(JOB_SIZE)]
+    first = start_stack(data_dir, args=STACK_ARGS)
+    try:
+        status, answer = first.request("POST", "/api/shortcuts/add-videos", [{"url": url} for url in urls])
+        assert status == 202, answer
+        job_id = answer["jobId"]
+        done_before = wait_until_partly_done(first, job_id, at_least=5)
+    finally:
+        # When every process of the stack dies at once
+        first.kill()
+    assert done_before < JOB_SIZE, "the job finished before the crash; slow the origin down"
+
+    # Then a new start on the same data finishes the job...
+    with running_stack(data_dir, args=STACK_ARGS) as second:
+        job = second.wait_for_job(job_id, timeout=90)
+        assert job["total"] == JOB_SIZE
+        assert {item["state"] for item in job["items"]} == {"added"}
+        # ...with every video in the list once
+        status, listing = second.request("GET", "/api/episodes?limit=500")
+        assert status == 200
+        titles = sorted(e["title"] for e in listing["episodes"] if e["title"].startswith("Crash test"))
+        assert titles == [f"Crash test {n:02d}" for n in range(JOB_SIZE)]
+    rows = episode_rows(data_dir / "watcharr.db")
+    assert len(rows) == JOB_SIZE
+    assert all(count == 1 for _, count in rows)
+
+
+def test_sigterm_stops_the_stack_cleanly_and_the_next_start_reuses_the_token(
+    data_dir: Path, origin: OriginServer
+) -> None:
+    # Given a running stack with some work in flight
+    stack = start_stack(data_dir, args=STACK_ARGS)
+    token = stack.token
+    status, answer = stack.request("POST", "/api/shortcuts/add-episode", {"url": origin.url("/video/in-flight")})
+    assert status == 202, answer
+
+    # When it receives SIGTERM
+    code = stack.terminate(timeout=20)
+
+    # Then it exits with 0, leaves no worker behind and forgets its endpoints
+    assert code == 0, stack.output
+    assert not (data_dir / "local.json").exists()
+    # And the next start keeps the same user and token, and finishes what was in flight
+    with running_stack(data_dir, args=STACK_ARGS) as again:
+        assert again.token == token
+        job = again.wait_for_job(answer["jobId"])
+        assert [item["state"] for item in job["items"]] == ["added"]
+
+
+def test_deleting_the_database_keeps_the_token_working(data_dir: Path) -> None:
+    # Given a stack that ran once, then lost its database but kept its token file
+    with running_stack(data_dir, args=STACK_ARGS) as first:
+        token = first.token
+    (data_dir / "watcharr.db").unlink()
+
+    # When it starts again, the local user is made again with the same token
+    with running_stack(data_dir, args=STACK_ARGS) as second:
+        status, answer = second.request("GET", "/api/episodes", token=token)
+
+    assert status == 200, answer
+    assert answer["episodes"] == []

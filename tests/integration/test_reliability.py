@@ -1,0 +1,111 @@
+"""Faults the pipeline survives with nothing lost: poison messages, stale items, leaked secrets."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import sqlite3
+from datetime import UTC, datetime, timedelta
+
+from tests.support.lambda_env import LambdaWorld, create_user
+from watcharr.adapters.queues import QueuePublisher
+from watcharr.adapters.query_client import query_client_for
+from watcharr.logic.schedule import plan_reconcile, send
+from watcharr.observability import logger
+from watcharr.settings import get_settings
+
+VIDEO = "https://youtu.be/dQw4w9WgXcQ"
+
+
+def publisher(world: LambdaWorld) -> QueuePublisher:
+    return QueuePublisher(world.queue_urls["ExtractQueue"], world.queue_urls["ResultsQueue"], world.sqs)
+
+
+def rows(world: LambdaWorld, sql: str) -> list[tuple[object, ...]]:
+    conn = sqlite3.connect(f"file:{world.database}?mode=ro", uri=True)
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
+
+
+def test_poison_message_goes_to_the_fifo_dlq_and_the_group_moves_on(lambda_world: LambdaWorld) -> None:
+    # Given a message no persister can apply, followed by a good one in the single group
+    token = create_user(lambda_world, "alice")
+    sqs = lambda_world.sqs
+    sqs.send_message(
+        QueueUrl=lambda_world.queue_urls["ResultsQueue"],
+        MessageBody='{"v": 1, "type": "NoSuchMessage"}',
+        MessageGroupId="watcharr",
+        MessageDeduplicationId="poison",
+    )
+    status, _ = lambda_world.call_api("POST", "/api/shortcuts/add-episode", body={"url": VIDEO}, token=token)
+    assert status == 202
+
+    # When the persister keeps failing it, as the event source would retry it
+    for _ in range(10):
+        lambda_world.deliver("ResultsQueue", "persister", 1, "PersisterFunction")
+
+    # Then it sits in the DLQ after maxReceiveCount receives, and the job behind it was persisted
+    dlq = sqs.receive_message(QueueUrl=lambda_world.queue_urls["ResultsDLQ"], MaxNumberOfMessages=10)["Messages"]
+    assert [m["Body"] for m in dlq] == ['{"v": 1, "type": "NoSuchMessage"}']
+    assert rows(lambda_world, "SELECT COUNT(*) FROM jobs") == [(1,)]
+    assert lambda_world.queue_depth("ResultsQueue") == 0
+
+
+def test_reconciler_requeues_stale_items_then_gives_up(lambda_world: LambdaWorld) -> None:
+    # Given an accepted job whose extract request vanished (a lost message)
+    token = create_user(lambda_world, "alice")
+    _, body = lambda_world.call_api("POST", "/api/shortcuts/add-episode", body={"url": VIDEO}, token=token)
+    lambda_world.run_persister()
+    assert lambda_world.drop_all("ExtractQueue") == 1
+    query = query_client_for(get_settings())
+    later = datetime.now(UTC) + timedelta(hours=1)
+
+    # When the reconciler runs, the item is queued again, once per run, up to the limit
+    for run in range(1, 4):
+        work = plan_reconcile(query, now=later + timedelta(hours=run))
+        assert [r.item_id for r in work.requests] == [f"{body['jobId']}-0000"]
+        send(publisher(lambda_world), work)
+        lambda_world.run_persister()
+        assert lambda_world.drop_all("ExtractQueue") == 1
+
+    # Then after its tries run out the item fails with a reason instead of staying queued forever
+    final = plan_reconcile(query, now=later + timedelta(hours=5))
+    assert final.requests == []
+    send(publisher(lambda_world), final)
+    lambda_world.run_persister()
+    state, reason = rows(lambda_world, "SELECT state, reason FROM job_items")[0]
+    assert state == "failed" and "giving up" in str(reason)
+
+
+def test_fresh_items_are_left_alone(lambda_world: LambdaWorld) -> None:
+    token = create_user(lambda_world, "alice")
+    lambda_world.call_api("POST", "/api/shortcuts/add-episode", body={"url": VIDEO}, token=token)
+    lambda_world.run_persister()
+    assert plan_reconcile(query_client_for(get_settings())).requests == []
+
+
+def test_tokens_never_reach_the_logs(lambda_world: LambdaWorld) -> None:
+    # The service's own JSON log lines, exactly as CloudWatch would receive them.
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logger.registered_formatter)
+    logging.getLogger(logger.name).addHandler(handler)
+    logger.setLevel("DEBUG")
+    token = create_user(lambda_world, "alice")
+    for path, body in [
+        ("/api/shortcuts/add-episode", {"url": VIDEO}),
+        ("/api/shortcuts/add-videos", [{"url": VIDEO}, {"url": "nope"}]),
+    ]:
+        lambda_world.call_api("POST", path, body=body, token=token)
+    lambda_world.call_api("POST", "/api/shortcuts/add-episode", body={"url": VIDEO}, token="f" * 64)
+    lambda_world.run_persister()
+    logging.getLogger(logger.name).removeHandler(handler)
+    logger.setLevel("INFO")
+    logged = stream.getvalue()
+    assert "message persisted" in logged  # the logs were captured at all
+    assert token not in logged and token.upper() not in logged
+    assert "f" * 64 not in logged
+    assert json.dumps(token) not in logged
