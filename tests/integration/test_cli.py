@@ -7,8 +7,12 @@ reaches through the local stack's state file, as it would reach the local runner
 from __future__ import annotations
 
 import json
+import os
 import re
 import socket
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +31,8 @@ from watcharr.logic.persist import apply_result
 from watcharr.models.messages import TokenRotated, UserCreated, parse_result
 
 from tests.support.lambda_env import create_queues
+from tests.support.origin import OriginServer
+from tests.support.stack import running_stack
 
 HEX64 = re.compile(r"[0-9a-f]{64}")
 
@@ -203,3 +209,52 @@ def test_unreachable_queue_is_exit_3_and_prints_no_token(run: Any, moto: Moto, d
     assert outcome.code == 3
     assert f"cannot reach {moto.queue_urls['ResultsQueue']}" in outcome.err
     assert outcome.out == "" and "Traceback" not in outcome.err
+
+
+# ---- end to end: the console script against the local stack ------------------------------------------------
+
+
+def watcharr(cwd: Path, *args: str, token: str | None = None) -> subprocess.CompletedProcess[str]:
+    """The installed `watcharr` console script, run as a person would run it from ``cwd``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WATCHARR_")}
+    if token is not None:
+        env["WATCHARR_TOKEN"] = token
+    script = Path(sys.executable).with_name("watcharr")
+    return subprocess.run([str(script), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.e2e
+def test_cli_against_the_local_stack(tmp_path: Path) -> None:
+    # Given the local stack running on ./data, as `make run` starts it, and a web site to add from
+    data = tmp_path / "data"
+    with OriginServer() as origin, running_stack(data, args=("--api-workers", "1", "--retry-delay", "1")):
+        page = origin.url("/video/cli-e2e?title=Added%20from%20the%20CLI&duration=3725")
+        gone = origin.url("/status/404")
+
+        # When a person adds a page and a dead link and waits, with no option but the links
+        added = watcharr(tmp_path, "add", page, gone, "--tag", "cli", "--wait")
+
+        # Then the summary names what was added and why the other failed, and the exit code says so
+        assert added.returncode == 4, added.stderr
+        assert f"added     Added from the CLI  <{page}>" in added.stdout
+        assert f"failed    {gone}: " in added.stdout
+        assert "2 item(s): 1 added, 0 restored, 1 failed" in added.stdout
+        # And the list shows it as a table row
+        listing = watcharr(tmp_path, "episodes", "list", "--tag", "cli")
+        assert listing.returncode == 0, listing.stderr
+        (row,) = listing.stdout.splitlines()[1:]
+        assert row.startswith("Added from the CLI") and "1:02:05" in row and row.endswith("cli")
+
+        # When a new user is created through the queue
+        created = watcharr(tmp_path, "users", "create", "bob")
+        assert created.returncode == 0, created.stderr
+        token = created.stdout.strip()
+
+        # Then, once the writer applied it, the token works and bob's list is his own (empty)
+        deadline = time.monotonic() + 20
+        while (mine := watcharr(tmp_path, "episodes", "list", token=token)).returncode == 1:
+            assert "invalid API token" in mine.stderr
+            assert time.monotonic() < deadline, "the new user's token never started to work"
+            time.sleep(0.2)
+        assert mine.returncode == 0, mine.stderr
+        assert mine.stdout == "no episodes\n"

@@ -48,7 +48,9 @@ def test_poison_message_goes_to_the_fifo_dlq_and_the_group_moves_on(lambda_world
         lambda_world.deliver("ResultsQueue", "persister", 1, "PersisterFunction")
 
     # Then it sits in the DLQ after maxReceiveCount receives, and the job behind it was persisted
-    dlq = sqs.receive_message(QueueUrl=lambda_world.queue_urls["ResultsDLQ"], MaxNumberOfMessages=10)["Messages"]
+    dlq = sqs.receive_message(QueueUrl=lambda_world.queue_urls["ResultsDLQ"], MaxNumberOfMessages=10)[
+        "Messages"
+    ]
     assert [m["Body"] for m in dlq] == ['{"v": 1, "type": "NoSuchMessage"}']
     assert rows(lambda_world, "SELECT COUNT(*) FROM jobs") == [(1,)]
     assert lambda_world.queue_depth("ResultsQueue") == 0

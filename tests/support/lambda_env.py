@@ -123,7 +123,9 @@ class LambdaWorld:
 
     def batch_size(self, function_logical_id: str) -> int:
         """The BatchSize the template gives the function's SQS event source."""
-        return next(s.batch_size for s in self.stack.event_sources if s.function_logical_id == function_logical_id)
+        return next(
+            s.batch_size for s in self.stack.event_sources if s.function_logical_id == function_logical_id
+        )
 
     def function(self, name: str) -> ModuleType:
         return load_function(name)
@@ -170,13 +172,17 @@ class LambdaWorld:
     def run_extractor(self) -> int:
         """Drain the extract queue through the extractor; returns how many invocations ran."""
         runs = 0
-        while self.deliver("ExtractQueue", "extractor", self.batch_size("ExtractorFunction"), "ExtractorFunction"):
+        while self.deliver(
+            "ExtractQueue", "extractor", self.batch_size("ExtractorFunction"), "ExtractorFunction"
+        ):
             runs += 1
         return runs
 
     def run_persister(self) -> int:
         runs = 0
-        while self.deliver("ResultsQueue", "persister", self.batch_size("PersisterFunction"), "PersisterFunction"):
+        while self.deliver(
+            "ResultsQueue", "persister", self.batch_size("PersisterFunction"), "PersisterFunction"
+        ):
             runs += 1
         return runs
 
@@ -229,7 +235,9 @@ def create_queues(sqs: Any, stack: Any) -> dict[str, str]:
         dlq_arn = arns.get(spec.dlq_logical_id) if spec.dlq_logical_id else None
         url = sqs.create_queue(QueueName=spec.name, Attributes=spec.sqs_attributes(dlq_arn))["QueueUrl"]
         urls[spec.logical_id] = url
-        arns[spec.logical_id] = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        arns[spec.logical_id] = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
+            "Attributes"
+        ]["QueueArn"]
     return urls
 
 
