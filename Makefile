@@ -9,7 +9,7 @@ LAYER_DIR := layers/deps/build
 
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: install run test lint layer bench clean
+.PHONY: install run test lint layer bench clean openapi
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,3 +48,7 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) $(LAYER_DIR) .aws-sam .pytest_cache .ruff_cache .hypothesis
+
+# The committed copy of the OpenAPI document; a test fails when it drifts from the code.
+openapi: $(STAMP)
+	$(BIN)/python -c "from watcharr.local.functions import load_function; print(load_function('api').openapi_json())" > docs/openapi.json

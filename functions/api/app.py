@@ -12,10 +12,13 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel
 from watcharr import limits
 from watcharr.adapters.query_client import QueryFailed, query_client_for
 from watcharr.adapters.queues import QueuePublisher
@@ -28,9 +31,13 @@ from watcharr.models.api import (
     AddEpisodeBody,
     AddVideoEntry,
     AddVideosAnswer,
+    EpisodesAnswer,
     EpisodeSummary,
     ErrorAnswer,
+    JobAnswer,
+    PodcastsAnswer,
     SubscribeBody,
+    SubscriptionAnswer,
 )
 from watcharr.models.messages import SubscriptionRemoved
 from watcharr.models.queries import GetJob, ListEpisodes, ListSubscriptions
@@ -45,6 +52,28 @@ API_VERSION = "1.0.0"
 UNAVAILABLE = "the list is not reachable right now; try again shortly"
 
 app = APIGatewayHttpResolver(enable_validation=True)
+API_TOKEN = {"apiToken": APIKey(name="X-API-Token", in_=APIKeyIn.header, description="64 hex characters")}
+
+
+def documented(answers: dict[int, tuple[str, type[BaseModel]]]) -> dict[int, OpenAPIResponse]:
+    """The route's own answers plus the error answers every route can give, all in the OpenAPI document."""
+    errors = {
+        401: "Missing or wrong X-API-Token",
+        404: "No such resource",
+        413: "Request body too large",
+        422: "The request is not valid; `error` says why",
+        503: "The list is not reachable right now",
+    }
+    responses: dict[int, OpenAPIResponse] = {
+        status: {"description": text, "content": {content_types.APPLICATION_JSON: {"model": ErrorAnswer}}}
+        for status, text in errors.items()
+    }
+    for status, (text, model) in answers.items():
+        responses[status] = {
+            "description": text,
+            "content": {content_types.APPLICATION_JSON: {"model": model}},
+        }
+    return responses
 
 
 @lru_cache(maxsize=1)
@@ -198,7 +227,7 @@ def add_videos(
     return Response(202, content_types.APPLICATION_JSON, answer.model_dump_json(exclude_none=True))
 
 
-@app.get("/api/jobs/<job_id>")
+@app.get("/api/jobs/<job_id>", responses=documented({200: ("The job", JobAnswer)}))
 def get_job(job_id: Annotated[str, Path(max_length=64, pattern=r"^[0-9a-f]{32}$")]) -> Response[Any]:
     """A job's totals by state and each item's url, state, title and reason."""
     answer = query_client_for(get_settings())(GetJob(user_id=current_user().id, job_id=job_id))
@@ -207,7 +236,7 @@ def get_job(job_id: Annotated[str, Path(max_length=64, pattern=r"^[0-9a-f]{32}$"
     return json_answer(200, {"success": True, **answer["job"]})
 
 
-@app.get("/api/episodes")
+@app.get("/api/episodes", responses=documented({200: ("The list, newest first", EpisodesAnswer)}))
 def list_episodes(
     type: Annotated[str | None, Query(pattern="^(video|podcast)$")] = None,
     watched: bool | None = None,
@@ -225,7 +254,7 @@ def list_episodes(
     )
 
 
-@app.post("/api/podcasts")
+@app.post("/api/podcasts", responses=documented({202: ("Subscribed; first sync queued", SubscriptionAnswer)}))
 def subscribe(body: SubscribeBody) -> Response[Any]:
     """Subscribe to a feed (or Apple Podcasts show) and add its newest `backfill` episodes."""
     user = current_user()
@@ -239,14 +268,16 @@ def subscribe(body: SubscribeBody) -> Response[Any]:
     return json_answer(202, {"success": True, "subscriptionId": plan.subscription_id, "feedUrl": feed_url})
 
 
-@app.get("/api/podcasts")
+@app.get("/api/podcasts", responses=documented({200: ("Your subscriptions", PodcastsAnswer)}))
 def list_podcasts() -> Response[Any]:
     """The caller's subscriptions with last sync time, last status and episode count."""
     answer = query_client_for(get_settings())(ListSubscriptions(user_id=current_user().id))
     return json_answer(200, {"success": True, "podcasts": answer["subscriptions"]})
 
 
-@app.delete("/api/podcasts/<subscription_id>")
+@app.delete(
+    "/api/podcasts/<subscription_id>", responses=documented({200: ("Unsubscribed", SubscriptionAnswer)})
+)
 def unsubscribe(subscription_id: Annotated[str, Path(pattern=r"^[0-9a-f]{20}$")]) -> Response[Any]:
     """Stop syncing a feed; the episodes already on the list stay."""
     user = current_user()
@@ -264,10 +295,17 @@ def openapi_document() -> Response[Any]:
 
 def openapi_json() -> str:
     """The OpenAPI document powertools derives from the routes and models above."""
-    return app.get_openapi_json_schema(title=API_TITLE, version=API_VERSION)
+    return app.get_openapi_json_schema(**OPENAPI_INFO)
 
 
-app.enable_swagger(path=DOCS_PATH, title=API_TITLE, version=API_VERSION)
+OPENAPI_INFO: dict[str, Any] = {
+    "title": API_TITLE,
+    "version": API_VERSION,
+    "description": "Add videos and podcast episodes to your watch-later list; compatible with 2watcharr Shortcuts.",
+    "security_schemes": API_TOKEN,
+    "security": [{"apiToken": []}],
+}
+app.enable_swagger(path=DOCS_PATH, **OPENAPI_INFO)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

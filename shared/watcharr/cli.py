@@ -696,9 +696,8 @@ def _send_token_message(session: Session, *, create: bool) -> int:
             raise CliError(f"no user {username!r}; create it with `watcharr users create`")
     else:
         session.note(
-            f"note: could not check that user {username!r} {'is free' if create else 'exists'} "
-            "on the deployed "
-            "stack; if not, the writer ignores this and the token below will not work"
+            f"note: could not check that user {username!r} {'is free' if create else 'exists'} on the "
+            "deployed stack; if not, the writer ignores this and the token below will not work"
         )
     token = new_token()
     message = (UserCreated if create else TokenRotated)(username=username, token_hash=hash_token(token))
@@ -714,9 +713,8 @@ def _send_token_message(session: Session, *, create: bool) -> int:
     else:
         session.say(token)
     session.note(
-        f"{'created user' if create else 'new token for'} {username!r}: "
-        "the token above cannot be shown again; "
-        "the writer applies the change within seconds"
+        f"{'created user' if create else 'new token for'} {username!r}: the token above cannot be shown "
+        "again; the writer applies the change within seconds"
     )
     return EXIT_OK
 

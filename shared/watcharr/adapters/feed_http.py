@@ -149,8 +149,9 @@ class _TooLarge(Exception):
 def _read_body(
     response: http.client.HTTPResponse, sock: socket.socket, deadline: float, timeout: float, max_bytes: int
 ) -> bytes:
-    declared = response.getheader("Content-Length")
-    if declared is not None and declared.strip().isdigit() and int(declared) > max_bytes:
+    declared = (response.getheader("Content-Length") or "").strip()
+    announced = int(declared) if declared.isdigit() else None
+    if announced is not None and announced > max_bytes:
         raise _too_large(max_bytes)
     encoding = (response.getheader("Content-Encoding") or "identity").strip().lower()
     if encoding == "x-gzip":
@@ -181,8 +182,8 @@ def _read_body(
                 inflater.decode_into(chunk, body, max_bytes)
     except _TooLarge:
         raise _too_large(max_bytes) from None
-    if declared is not None and declared.strip().isdigit() and not response.chunked and wire < int(declared):
-        raise FeedFetchError(f"the connection closed after {wire} of {int(declared)} bytes", retryable=True)
+    if announced is not None and not response.chunked and wire < announced:
+        raise FeedFetchError(f"the connection closed after {wire} of {announced} bytes", retryable=True)
     if inflater is not None:
         inflater.finish()
     return bytes(body)

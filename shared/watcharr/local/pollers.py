@@ -28,7 +28,7 @@ import base64
 import logging
 import os
 import signal
-import threading
+import time
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -200,10 +200,10 @@ def failed_message_ids(answer: Any, message_ids: list[str], report_batch_item_fa
     return {str(r) for r in reported}
 
 
-def poll_once(
-    sqs: Any, handler: Handler, config: PollerConfig, wait_seconds: int = RECEIVE_WAIT_SECONDS
-) -> int:
-    """Receive one batch, invoke the handler with it, settle each record; returns the batch's size."""
+def receive_batch(
+    sqs: Any, config: PollerConfig, wait_seconds: int = RECEIVE_WAIT_SECONDS
+) -> list[dict[str, Any]]:
+    """Up to BatchSize messages (at most 10), with every attribute Lambda puts in its records."""
     receive: dict[str, Any] = {
         "QueueUrl": config.queue_url,
         "MaxNumberOfMessages": min(config.batch_size, SQS_MAX_RECEIVE),
@@ -213,9 +213,17 @@ def poll_once(
     }
     if config.visibility_timeout is not None:
         receive["VisibilityTimeout"] = config.visibility_timeout
-    messages = sqs.receive_message(**receive).get("Messages", [])
-    if not messages:
-        return 0
+    messages: list[dict[str, Any]] = sqs.receive_message(**receive).get("Messages", [])
+    return messages
+
+
+def invoke_batch(
+    sqs: Any, handler: Handler, config: PollerConfig, messages: list[dict[str, Any]]
+) -> set[str]:
+    """Invoke the handler with the batch, delete what succeeded, let the rest come back after the retry delay.
+
+    Returns the ids of the records that failed.
+    """
     event = {"Records": [sqs_record(m, config.queue_arn, config.region) for m in messages]}
     context = LocalContext(function_name=config.function_logical_id, timeout_ms=config.timeout_seconds * 1000)
     ids = [m["MessageId"] for m in messages]
@@ -241,31 +249,60 @@ def poll_once(
                 for i, m in enumerate(retry)
             ],
         )
+    return failed
+
+
+def poll_once(
+    sqs: Any, handler: Handler, config: PollerConfig, wait_seconds: int = RECEIVE_WAIT_SECONDS
+) -> int:
+    """Receive one batch and invoke the handler with it; returns the batch's size."""
+    messages = receive_batch(sqs, config, wait_seconds)
+    if messages:
+        invoke_batch(sqs, handler, config, messages)
     return len(messages)
 
 
-def run_poller(config: PollerConfig, stop: Any, ready: Any) -> None:
-    """Worker process entry: poll and invoke until ``stop`` is set, SIGTERM arrives or the runner dies.
+class _Stopped(Exception):
+    """Raised by the SIGTERM handler to end a worker that is only waiting for messages."""
 
-    A batch already received is always finished before the worker looks at ``stop`` again.
+
+def run_poller(config: PollerConfig, ready: Any) -> None:
+    """Worker process entry: poll and invoke until SIGTERM arrives or the runner is gone.
+
+    SIGTERM ends a worker that is waiting for messages at once; a worker that holds a batch finishes it
+    first (the runner kills it if that takes longer than its grace period).
     """
     enter_container(config.environment, config.log_level)
-    terminated = threading.Event()
-    signal.signal(signal.SIGTERM, lambda _signum, _frame: terminated.set())
+    state = {"busy": False, "stopping": False}
+
+    def on_sigterm(_signum: int, _frame: Any) -> None:
+        state["stopping"] = True
+        if not state["busy"]:
+            raise _Stopped
+
+    signal.signal(signal.SIGTERM, on_sigterm)
     handler = load_handler(config.function_name, config.handler_attribute)
     from watcharr.adapters.queues import sqs_client
 
     sqs = sqs_client()
     runner = parent_process()
     ready.set()
-    while not (stop.is_set() or terminated.is_set()):
-        if runner is not None and not runner.is_alive():
-            return
-        try:
-            poll_once(sqs, handler, config)
-        except Exception:
-            # moto unreachable or a settle call refused: the records come back after their timeout.
-            if stop.is_set() or terminated.is_set():
+    try:
+        while not state["stopping"]:
+            if runner is not None and not runner.is_alive():
                 return
-            log.exception("%s poller: SQS call failed", config.function_logical_id)
-            stop.wait(1)
+            try:
+                messages = receive_batch(sqs, config)
+                state["busy"] = bool(messages)
+                if messages:
+                    invoke_batch(sqs, handler, config, messages)
+            except _Stopped:
+                raise
+            except Exception:
+                # moto unreachable or a settle call refused: the records come back after their timeout.
+                log.exception("%s poller: SQS call failed", config.function_logical_id)
+                time.sleep(1)
+            finally:
+                state["busy"] = False
+    except _Stopped:
+        return

@@ -230,7 +230,6 @@ class LocalStack:
         self._moto: Any = None
         self._ctx: Any = None
         self._pollers: list[_PollerWorker] = []
-        self._pollers_stop: Any = None
         self._pools: dict[str, FunctionPool] = {}
         self._gateway: Gateway | None = None
         self._gateway_thread: threading.Thread | None = None
@@ -245,14 +244,16 @@ class LocalStack:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self._take_data_dir()
         self.spec = load_template(self.options.template, parameter_overrides=self.options.parameters)
+        for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
+            os.environ.pop(name, None)
+        os.environ.update(self._local_overrides())
+        self._start_forkserver()
         self._start_moto()
         self._create_queues()
         os.environ.update(self._main_environment())
         from watcharr.settings import get_settings
 
         get_settings.cache_clear()
-        self._ctx = multiprocessing.get_context("forkserver")
-        self._ctx.set_forkserver_preload(PRELOAD_MODULES)
         self._bind_gateway()
         self._start_pollers()
         self._start_api_pools()
@@ -274,6 +275,15 @@ class LocalStack:
             raise StartupError(f"another local stack is running on {self.data_dir}") from exc
         self._lock_fd = fd
 
+    def _start_forkserver(self) -> None:
+        # Workers fork from a server that imported the heavy libraries once. Started now, it imports
+        # them on the other core while moto starts here; each worker gets its full environment later.
+        from multiprocessing import forkserver
+
+        self._ctx = multiprocessing.get_context("forkserver")
+        self._ctx.set_forkserver_preload(PRELOAD_MODULES)
+        forkserver.ensure_running()
+
     def _start_moto(self) -> None:
         from moto.server import ThreadedMotoServer
 
@@ -290,8 +300,6 @@ class LocalStack:
         host, port = self._moto.get_host_and_port()
         self.sqs_endpoint = f"http://{host}:{port}"
         os.environ.update(self._aws_environment())
-        for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
-            os.environ.pop(name, None)
 
     def _create_queues(self) -> None:
         import boto3
@@ -359,7 +367,6 @@ class LocalStack:
 
     def _start_pollers(self) -> None:
         assert self.spec is not None
-        self._pollers_stop = self._ctx.Event()
         for source in self.spec.event_sources:
             function = self.spec.function(source.function_logical_id)
             queue = self.spec.queue(source.queue_logical_id)
@@ -563,8 +570,8 @@ class LocalStack:
             if self._gateway_thread is not None:
                 self._gateway.shutdown()
             self._gateway.server_close()
-        if self._pollers_stop is not None:
-            self._pollers_stop.set()
+        for worker in self._pollers:
+            worker.request_stop()
         for pool in self._pools.values():
             pool.close(max(0.0, deadline - time.monotonic()))
         for worker in self._pollers:
@@ -585,10 +592,9 @@ class LocalStack:
 class _PollerWorker:
     """One poller process; ``start`` again after it died starts a fresh process."""
 
-    def __init__(self, ctx: Any, config: PollerConfig, stop: Any, name: str) -> None:
+    def __init__(self, ctx: Any, config: PollerConfig, name: str) -> None:
         self._ctx = ctx
         self.config = config
-        self._stop = stop
         self.name = name
         self._process: Any = None
         self._ready: Any = None
@@ -596,7 +602,7 @@ class _PollerWorker:
     def start(self) -> None:
         self._ready = self._ctx.Event()
         self._process = self._ctx.Process(
-            target=run_poller, args=(self.config, self._stop, self._ready), name=self.name, daemon=True
+            target=run_poller, args=(self.config, self._ready), name=self.name, daemon=True
         )
         self._process.start()
 
@@ -615,6 +621,11 @@ class _PollerWorker:
     @property
     def exitcode(self) -> int | None:
         return self._process.exitcode  # type: ignore[no-any-return]
+
+    def request_stop(self) -> None:
+        """SIGTERM: an idle worker exits at once, a busy one after its batch."""
+        if self._process is not None and self._process.is_alive():
+            self._process.terminate()
 
     def stop(self, grace: float) -> None:
         """Wait for the worker to finish its batch; past ``grace`` its records return after their timeout."""

@@ -90,3 +90,91 @@ class AddVideosAnswer(BaseModel):
     success: bool
     jobId: str | None
     results: list[LinkResult]
+
+
+class JobItemView(BaseModel):
+    id: str
+    url: str
+    kind: str
+    state: Literal["queued", "expanded", "added", "restored", "failed"]
+    title: str | None
+    reason: str | None
+    attempts: int
+    parentId: str | None
+    episodeId: int | None
+    type: str | None
+    channel: str | None
+
+
+class JobAnswer(BaseModel):
+    success: bool
+    jobId: str
+    source: str
+    createdAt: str
+    updatedAt: str
+    status: Literal["running", "done"]
+    total: int
+    done: int
+    leftOut: int
+    totals: dict[str, int]
+    items: list[JobItemView]
+
+
+class ChannelView(BaseModel):
+    id: str
+    name: str | None
+    url: str | None
+
+
+class EpisodeView(BaseModel):
+    id: int
+    type: Literal["video", "podcast"]
+    externalId: str
+    title: str
+    description: str | None
+    duration: int | None
+    thumbnailUrl: str | None
+    url: str
+    uploadDate: str | None
+    publishedDate: str | None
+    viewCount: int | None
+    watched: bool
+    watchStatus: str
+    favorite: bool
+    isShort: bool
+    partialMetadata: bool
+    tags: list[str]
+    channel: ChannelView | None
+    createdAt: str
+    updatedAt: str
+
+
+class EpisodesAnswer(BaseModel):
+    success: bool
+    episodes: list[EpisodeView]
+    limit: int
+    offset: int
+
+
+class PodcastView(BaseModel):
+    id: str
+    feedUrl: str
+    title: str | None
+    artworkUrl: str | None
+    tag: str | None
+    lastSyncAt: str | None
+    lastStatus: str | None
+    lastError: str | None
+    episodeCount: int
+    createdAt: str
+
+
+class PodcastsAnswer(BaseModel):
+    success: bool
+    podcasts: list[PodcastView]
+
+
+class SubscriptionAnswer(BaseModel):
+    success: bool
+    subscriptionId: str
+    feedUrl: str | None = None
