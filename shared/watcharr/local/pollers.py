@@ -262,8 +262,11 @@ def poll_once(
     return len(messages)
 
 
-class _Stopped(Exception):
-    """Raised by the SIGTERM handler to end a worker that is only waiting for messages."""
+class _Stopped(BaseException):
+    """Raised by the SIGTERM handler to end a worker that is only waiting for messages.
+
+    A BaseException, so that no `except Exception` in boto3 or urllib3 takes it for a network error.
+    """
 
 
 def run_poller(config: PollerConfig, ready: Any) -> None:

@@ -387,9 +387,7 @@ class LocalStack:
                 log_level=self.options.log_level,
             )
             for index in range(source_concurrency(source, queue)):
-                worker = _PollerWorker(
-                    self._ctx, config, self._pollers_stop, f"{function.logical_id}-{index}"
-                )
+                worker = _PollerWorker(self._ctx, config, f"{function.logical_id}-{index}")
                 worker.start()
                 self._pollers.append(worker)
 
