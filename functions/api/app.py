@@ -19,6 +19,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
+
 from watcharr import limits
 from watcharr.adapters.query_client import QueryFailed, query_client_for
 from watcharr.adapters.queues import QueuePublisher
@@ -262,7 +263,9 @@ def subscribe(body: SubscribeBody) -> Response[Any]:
         feed_url = feed_link(body.feedUrl)
     except UnsupportedLink as exc:
         return error(422, exc.reason)
-    plan = plan_subscription(user.id, feed_url, body.tag, None if body.backfill == "all" else body.backfill)
+    mine = query_client_for(get_settings())(ListSubscriptions(user_id=user.id))["subscriptions"]
+    backfill = None if body.backfill == "all" else body.backfill
+    plan = plan_subscription(user.id, feed_url, body.tag, backfill, mine)
     publisher().send_results([plan.added])
     publisher().send_extract_requests([plan.first_sync])
     return json_answer(202, {"success": True, "subscriptionId": plan.subscription_id, "feedUrl": feed_url})

@@ -9,6 +9,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from watcharr.adapters.queues import QueuePublisher
 from watcharr.logic.extract import extract
 from watcharr.models.messages import EpisodeExtracted, ExtractRequest, ItemFailed
@@ -32,7 +33,10 @@ def record_handler(record: SQSRecord) -> None:
     if request.job_id:
         logger.set_correlation_id(request.job_id)
     attempt = int(record.attributes.approximate_receive_count)
-    logger.append_keys(item_id=request.item_id, kind=request.kind, attempt=attempt)
+    # None values are left out of the log lines: batch_size only shows on youtube_batch requests.
+    logger.append_keys(
+        item_id=request.item_id, kind=request.kind, attempt=attempt, batch_size=len(request.batch) or None
+    )
     extraction = extract(request, get_settings(), attempt)
     # Results first: a playlist's children must be items of the job before any of them can finish.
     publisher().send_results(extraction.results)

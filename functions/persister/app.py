@@ -9,6 +9,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from watcharr.adapters.store import WriteStore, connect_writer
 from watcharr.logic.persist import apply_result
 from watcharr.models.messages import EpisodeExtracted, ItemFailed, parse_result

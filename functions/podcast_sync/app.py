@@ -1,4 +1,5 @@
-"""PodcastSyncFunction: on the schedule, queue every subscribed feed and re-queue stale job items."""
+"""PodcastSyncFunction: on the schedule, queue every subscribed feed, re-queue stale job items and
+re-extract episodes whose metadata is partial."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from watcharr.adapters.query_client import query_client_for
 from watcharr.adapters.queues import QueuePublisher
-from watcharr.logic.schedule import plan_feed_sync, plan_reconcile, send
+from watcharr.logic.schedule import plan_feed_sync, plan_metadata_refresh, plan_reconcile, send
 from watcharr.observability import logger, metrics, tracer
 from watcharr.settings import get_settings
 
@@ -30,12 +32,15 @@ def handler(event: Any, context: LambdaContext) -> dict[str, Any]:
     send(publisher(), feeds)
     stale = plan_reconcile(query)
     send(publisher(), stale)
+    refresh = plan_metadata_refresh(query, youtube_batches=get_settings().youtube_api_configured)
+    send(publisher(), refresh)
     metrics.add_metric(name="FeedsQueued", unit=MetricUnit.Count, value=len(feeds.requests))
     metrics.add_metric(name="ItemsRequeued", unit=MetricUnit.Count, value=len(stale.requests))
+    metrics.add_metric(name="RefreshRequestsQueued", unit=MetricUnit.Count, value=len(refresh.requests))
     summary = {
         "feedsQueued": len(feeds.requests),
         "itemsRequeued": len(stale.requests),
         "itemsGivenUp": len(stale.results) - len(stale.requests),
     }
-    logger.info("scheduled sync", extra=summary)
+    logger.info("scheduled sync", extra={**summary, "refreshRequestsQueued": len(refresh.requests)})
     return summary

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from watcharr.adapters.store import ReadStore, connect_reader
 from watcharr.logic.queries import answer_query
 from watcharr.models.queries import QUERY

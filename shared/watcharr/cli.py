@@ -610,9 +610,11 @@ def _aws_client(
     config = Config(
         connect_timeout=5, read_timeout=read_timeout, retries={"mode": "standard", "max_attempts": attempts}
     )
+    # A session of its own: credentials are looked up afresh, never reused from another client.
+    session = boto3.session.Session()
     if endpoint_url is not None:
         # moto accepts any credentials; dummy ones keep the caller's real ones away from the local stack.
-        return boto3.client(
+        return session.client(
             service,
             endpoint_url=endpoint_url,
             region_name=region,
@@ -620,7 +622,7 @@ def _aws_client(
             aws_secret_access_key="local",
             config=config,
         )
-    return boto3.client(service, region_name=region, config=config)
+    return session.client(service, region_name=region, config=config)
 
 
 def _aws_call(what: str, where: str, call: Callable[[], Any]) -> Any:

@@ -27,7 +27,25 @@ class Settings(BaseModel):
     extract_max_receive_count: int = 5
     socket_timeout: float = limits.SOCKET_TIMEOUT_SECONDS
     playlist_limit: int = limits.PLAYLIST_LIMIT
+    feed_timeout: float = limits.FEED_TIMEOUT_SECONDS
+    # The iTunes Search API's lookup endpoint (Apple Podcasts links); tests point it at a local fake.
+    itunes_lookup_url: str = "https://itunes.apple.com/lookup"
+    # YouTube Data API v3 key: the literal key (local mode), or where it is kept on AWS (read by
+    # adapters/secrets.py, never logged). Any of the three makes YouTube ids go to the API first.
     youtube_api_key: str = Field(default="", repr=False)
+    youtube_api_key_parameter: str = ""
+    youtube_api_key_secret: str = ""
+    # Base URLs of the Data API and of YouTube's oEmbed endpoint (tests point them at local servers).
+    youtube_api_url: str = "https://www.googleapis.com/youtube/v3"
+    youtube_oembed_url: str = "https://www.youtube.com/oembed"
+    # Optional yt-dlp outbound proxy (may carry credentials) and Secrets Manager id of a cookies.txt.
+    ytdlp_proxy: str = Field(default="", repr=False)
+    ytdlp_cookies_secret: str = ""
+
+    @property
+    def youtube_api_configured(self) -> bool:
+        """Whether a Data API key is configured (not whether it can be read or is valid)."""
+        return bool(self.youtube_api_key or self.youtube_api_key_parameter or self.youtube_api_key_secret)
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:

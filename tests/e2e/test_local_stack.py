@@ -11,12 +11,14 @@ import json
 import pytest
 
 from tests.support.origin import OriginServer
-from tests.support.stack import StackProcess
+from tests.support.stack import StackError, StackProcess, start_stack
 
 pytestmark = pytest.mark.e2e
 
 
-def test_a_batch_ends_with_every_link_added_restored_failed_or_refused(stack: StackProcess, origin: OriginServer) -> None:
+def test_a_batch_ends_with_every_link_added_restored_failed_or_refused(
+    stack: StackProcess, origin: OriginServer
+) -> None:
     # Given a batch: two videos, the first one again, text that is no link, and a page that is gone
     alpha = origin.url("/video/batch-alpha?title=Alpha%20from%20the%20batch")
     beta = origin.url("/video/batch-beta?title=Beta%20from%20the%20batch")
@@ -99,6 +101,15 @@ def test_the_local_sync_route_runs_the_podcast_sync_now(stack: StackProcess) -> 
     assert status == 200, answer
     assert answer["success"] is True
     assert answer["PodcastSyncFunction"]["feedsQueued"] == 0
+
+
+def test_a_second_stack_on_the_same_data_is_refused(stack: StackProcess) -> None:
+    # Two stacks on one database would be two writers.
+    with pytest.raises(StackError, match="another local stack is running"):
+        start_stack(stack.data_dir, ready_timeout=30)
+
+    status, _ = stack.request("GET", "/api/episodes")
+    assert status == 200
 
 
 def test_the_state_file_tells_where_the_running_stack_is(stack: StackProcess) -> None:

@@ -11,7 +11,8 @@ import pytest
 
 from tests.e2e.conftest import STACK_ARGS
 from tests.support.origin import OriginServer
-from tests.support.stack import TERMINAL_STATES, StackProcess, running_stack, start_stack
+from tests.support.stack import StackProcess, running_stack, start_stack
+from watcharr.models.messages import TERMINAL_STATES
 
 pytestmark = pytest.mark.e2e
 
@@ -22,7 +23,9 @@ PAGE_LATENCY_SECONDS = 0.5
 
 @pytest.fixture
 def slow_origin() -> Iterator[OriginServer]:
-    with OriginServer(latency=lambda path: PAGE_LATENCY_SECONDS if path.startswith("/video/") else 0.0) as server:
+    with OriginServer(
+        latency=lambda path: PAGE_LATENCY_SECONDS if path.startswith("/video/") else 0.0
+    ) as server:
         yield server
 
 
@@ -30,7 +33,9 @@ def episode_rows(database: Path) -> list[tuple[str, int]]:
     """(external_id, rows with that id and user) for every episode, read from the SQLite file read-only."""
     conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
     try:
-        return conn.execute("SELECT external_id, COUNT(*) FROM episodes GROUP BY external_id, user_id").fetchall()
+        return conn.execute(
+            "SELECT external_id, COUNT(*) FROM episodes GROUP BY external_id, user_id"
+        ).fetchall()
     finally:
         conn.close()
 
@@ -83,13 +88,15 @@ def test_sigterm_stops_the_stack_cleanly_and_the_next_start_reuses_the_token(
     # Given a running stack with some work in flight
     stack = start_stack(data_dir, args=STACK_ARGS)
     token = stack.token
-    status, answer = stack.request("POST", "/api/shortcuts/add-episode", {"url": origin.url("/video/in-flight")})
+    status, answer = stack.request(
+        "POST", "/api/shortcuts/add-episode", {"url": origin.url("/video/in-flight")}
+    )
     assert status == 202, answer
 
     # When it receives SIGTERM
     code = stack.terminate(timeout=20)
 
-    # Then it exits with 0, leaves no worker behind and forgets its endpoints
+    # Then it exits with 0 and forgets its endpoints
     assert code == 0, stack.output
     assert not (data_dir / "local.json").exists()
     # And the next start keeps the same user and token, and finishes what was in flight
@@ -99,13 +106,18 @@ def test_sigterm_stops_the_stack_cleanly_and_the_next_start_reuses_the_token(
         assert [item["state"] for item in job["items"]] == ["added"]
 
 
-def test_deleting_the_database_keeps_the_token_working(data_dir: Path) -> None:
-    # Given a stack that ran once, then lost its database but kept its token file
-    with running_stack(data_dir, args=STACK_ARGS) as first:
-        token = first.token
+def test_ctrl_c_stops_the_stack_and_a_lost_database_comes_back_with_the_same_token(data_dir: Path) -> None:
+    # Given a stack stopped with Ctrl-C, which reaches every process of the group, workers included
+    first = start_stack(data_dir, args=STACK_ARGS)
+    token = first.token
+    code = first.interrupt()
+    assert code == 0, first.output
+    assert "Traceback" not in first.output
+
+    # When its database is lost but the token file is kept
     (data_dir / "watcharr.db").unlink()
 
-    # When it starts again, the local user is made again with the same token
+    # Then the next start makes the local user again, with the same token
     with running_stack(data_dir, args=STACK_ARGS) as second:
         status, answer = second.request("GET", "/api/episodes", token=token)
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from watcharr.models.messages import ExtractRequest, parse_result
 
 from tests.support.lambda_env import LambdaWorld, create_user
+from watcharr.models.messages import ExtractRequest, parse_result
 
 VIDEO = "https://www.youtube.com/watch?v=dQw4w9WgXcQ"
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from watcharr import limits
 
 from tests.support.lambda_env import LambdaWorld, create_user
+from watcharr import limits
 
 VIDEO = "https://youtu.be/dQw4w9WgXcQ"
 ONE = "/api/shortcuts/add-episode"

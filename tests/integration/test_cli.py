@@ -21,6 +21,10 @@ from typing import Any
 import boto3
 import pytest
 from moto.server import ThreadedMotoServer
+
+from tests.support.lambda_env import create_queues
+from tests.support.origin import OriginServer
+from tests.support.stack import running_stack
 from watcharr import cli
 from watcharr.adapters.queues import RESULTS_MESSAGE_GROUP
 from watcharr.adapters.store import WriteStore, connect_writer
@@ -29,10 +33,6 @@ from watcharr.local.functions import REPO_ROOT
 from watcharr.local.template import load_template
 from watcharr.logic.persist import apply_result
 from watcharr.models.messages import TokenRotated, UserCreated, parse_result
-
-from tests.support.lambda_env import create_queues
-from tests.support.origin import OriginServer
-from tests.support.stack import running_stack
 
 HEX64 = re.compile(r"[0-9a-f]{64}")
 

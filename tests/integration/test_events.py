@@ -6,13 +6,13 @@ import json
 from pathlib import Path
 
 import pytest
+
+from tests.support.lambda_env import LambdaWorld
 from watcharr.adapters.queues import QueuePublisher
 from watcharr.domain.tokens import hash_token
 from watcharr.local.context import LocalContext
 from watcharr.local.functions import REPO_ROOT
 from watcharr.models.messages import UserCreated
-
-from tests.support.lambda_env import LambdaWorld
 
 EVENTS = REPO_ROOT / "events"
 # The token the sample API events carry; the test creates its user.

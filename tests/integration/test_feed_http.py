@@ -14,11 +14,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.support.feed_server import FeedServer
 from watcharr import limits
 from watcharr.adapters.feed_http import USER_AGENT, FeedFetchError, FeedResponse, fetch_feed
 from watcharr.domain.feeds import FeedParseError, parse_feed, select_new_episodes
-
-from tests.support.feed_server import FeedServer
 
 FEEDS = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "feeds"
 APPLE = (FEEDS / "apple-sample-all-about-everything.xml").read_bytes()

@@ -8,6 +8,9 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from tests.support.builders import AT, extracted, job, media, user
+from tests.support.db import snapshot
 from watcharr.adapters.store import WriteStore, connect_writer
 from watcharr.logic.persist import apply_result
 from watcharr.models.messages import (
@@ -18,9 +21,6 @@ from watcharr.models.messages import (
     SubscriptionAdded,
     TokenRotated,
 )
-
-from tests.support.builders import AT, extracted, job, media, user
-from tests.support.db import snapshot
 
 KEYS = [f"youtube:{c * 11}" for c in "abcde"]
 

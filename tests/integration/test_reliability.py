@@ -8,13 +8,12 @@ import logging
 import sqlite3
 from datetime import UTC, datetime, timedelta
 
+from tests.support.lambda_env import LambdaWorld, create_user
 from watcharr.adapters.query_client import query_client_for
 from watcharr.adapters.queues import QueuePublisher
 from watcharr.logic.schedule import plan_reconcile, send
 from watcharr.observability import logger
 from watcharr.settings import get_settings
-
-from tests.support.lambda_env import LambdaWorld, create_user
 
 VIDEO = "https://youtu.be/dQw4w9WgXcQ"
 

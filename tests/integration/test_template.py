@@ -28,6 +28,7 @@ import pytest
 from moto import mock_aws
 from samtranslator.translator.transform import transform
 from samtranslator.yaml_helper import yaml_parse
+
 from watcharr.local.template import load_template
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

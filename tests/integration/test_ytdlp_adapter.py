@@ -11,12 +11,12 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from watcharr.adapters.ytdlp import extract_media, list_playlist, media_from_info
-from watcharr.domain.extraction_errors import PermanentExtractionError, TransientExtractionError
-from watcharr.settings import Settings
 from yt_dlp.networking.common import _REQUEST_HANDLERS
 
 from tests.support.origin import OriginServer
+from watcharr.adapters.ytdlp import extract_media, list_playlist, media_from_info
+from watcharr.domain.extraction_errors import PermanentExtractionError, TransientExtractionError
+from watcharr.settings import Settings
 
 SETTINGS = Settings(socket_timeout=1.0)
 

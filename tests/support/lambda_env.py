@@ -20,6 +20,7 @@ from typing import Any
 import boto3
 import pytest
 from moto import mock_aws
+
 from watcharr.adapters import query_client, queues
 from watcharr.local.context import LocalContext
 from watcharr.local.functions import REPO_ROOT, load_function

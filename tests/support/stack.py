@@ -25,9 +25,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from watcharr.models.messages import TERMINAL_STATES
+
 READY_LINE = re.compile(r"2watcharr is running at (?P<url>http://\S+) — token in (?P<token_file>.+)$")
-TERMINAL_STATES = frozenset({"expanded", "added", "restored", "failed"})
 DEFAULT_READY_TIMEOUT = 90.0
 
 
@@ -118,6 +118,19 @@ class StackProcess:
             self.kill()
             message = f"the stack did not stop within {timeout:.0f} s of SIGTERM"
             raise StackError(f"{message}\n{self.output}") from exc
+        self._join_reader()
+        return code
+
+    def interrupt(self, timeout: float = 20.0) -> int:
+        """SIGINT to the whole process group, as Ctrl-C in a terminal sends it; the runner's exit code."""
+        os.killpg(self.process.pid, signal.SIGINT)
+        try:
+            code = self.process.wait(timeout)
+        except subprocess.TimeoutExpired as exc:
+            self.kill()
+            raise StackError(
+                f"the stack did not stop within {timeout:.0f} s of Ctrl-C\n{self.output}"
+            ) from exc
         self._join_reader()
         return code
 

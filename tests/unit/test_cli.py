@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+
 from watcharr import cli
 
 TOKEN = "ab" * 32

@@ -10,6 +10,7 @@ the issue where that exact text was reported is named.
 from __future__ import annotations
 
 import pytest
+
 from watcharr.domain.extraction_errors import (
     ExtractionFailure,
     PermanentExtractionError,
@@ -52,6 +53,26 @@ MESSAGES: list[tuple[str, str, str, bool]] = [
         'youtube/_video.py, the "This content isn\'t available, try again later" branch',
         "rate_limited",
         True,
+    ),
+    (
+        "ERROR: [youtube] dQw4w9WgXcQ: Video unavailable. YouTube is requiring a captcha challenge before "
+        "playback",
+        "youtube/_video.py, the captcha branch (playerCaptchaViewModel in the error screen)",
+        "bot_check",
+        True,
+    ),
+    (
+        "ERROR: [youtube] aetXqd9B8WE: The following content is not available on this app.. Watch on the "
+        "latest version of YouTube.",
+        "YouTube reason for a refused player client (yt-dlp issues #10108, #10151)",
+        "client_refused",
+        True,
+    ),
+    (
+        f"ERROR: [youtube] abcdefghijk: Sign in to view this video. {LOGIN_HINT}",
+        "not a captured message: the shape youtube/_video.py gives any other reason with 'sign in' in it",
+        "sign_in_required",
+        False,
     ),
     (
         f"ERROR: [youtube] fVs0suPHAX8: Sign in to confirm your age. This video may be inappropriate for "
@@ -251,8 +272,8 @@ def test_yt_dlp_messages_get_their_code_and_retry_policy(
 
 def test_each_refusal_has_its_own_reason():
     refusal_codes = {
-        "bot_check", "rate_limited", "age_restricted", "private", "members_only", "geo_blocked",
-        "not_started", "account_terminated", "removed", "unavailable",
+        "bot_check", "rate_limited", "client_refused", "age_restricted", "private", "members_only",
+        "geo_blocked", "not_started", "account_terminated", "sign_in_required", "removed", "unavailable",
     }  # fmt: skip
     reasons = {
         classify_extraction_error(m).code: classify_extraction_error(m).reason

@@ -9,6 +9,7 @@ from functools import cache
 from pathlib import Path
 
 import pytest
+
 from watcharr.domain.feeds import (
     DESCRIPTION_MAX_CHARS,
     UNTITLED,

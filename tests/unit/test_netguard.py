@@ -7,6 +7,7 @@ without asking a DNS server, so these tests run offline and judge exactly what a
 from __future__ import annotations
 
 import pytest
+
 from watcharr.adapters.netguard import BlockedUrl, ensure_fetchable, resolve_fetchable
 
 BLOCKED = {

@@ -6,12 +6,12 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from watcharr.adapters.store import WriteStore, connect_writer
-from watcharr.logic.persist import apply_result
-from watcharr.models.messages import EpisodeExtracted, ItemFailed
 
 from tests.support.builders import AT, extracted, job, media, user
 from tests.support.db import snapshot
+from watcharr.adapters.store import WriteStore, connect_writer
+from watcharr.logic.persist import apply_result
+from watcharr.models.messages import EpisodeExtracted, ItemFailed
 
 
 @pytest.fixture

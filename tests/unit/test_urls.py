@@ -13,6 +13,7 @@ from typing import get_args
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from watcharr.domain.urls import (
     MediaLink,
     UnsupportedLink,

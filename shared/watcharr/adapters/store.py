@@ -226,6 +226,26 @@ class WriteStore:
             ),
         )  # fmt: skip
 
+    def refresh_episode(self, episode_id: int, media: MediaMetadata, at: str) -> None:
+        """Complete an episode saved with partial metadata; nothing the user set changes.
+
+        Only while the row is still partial, so a late refresh never overwrites complete metadata; a
+        new answer that is partial too fills in what it has and leaves the row partial.
+        """
+        self.conn.execute(
+            "UPDATE episodes SET title = ?, description = COALESCE(?, description),"
+            " duration = COALESCE(?, duration), thumbnail_url = COALESCE(?, thumbnail_url),"
+            " upload_date = COALESCE(?, upload_date), published_date = COALESCE(?, published_date),"
+            " view_count = COALESCE(?, view_count), channel_id = COALESCE(?, channel_id),"
+            " is_short = MAX(is_short, ?), partial_metadata = ?, updated_at = ?"
+            " WHERE id = ? AND partial_metadata = 1",
+            (
+                media.title, media.description, media.duration, media.thumbnail_url, media.upload_date,
+                media.published_date, media.view_count, media.channel.id if media.channel else None,
+                int(media.is_short), int(media.partial), at, episode_id,
+            ),
+        )  # fmt: skip
+
     def replace_tags(self, user_id: int, episode_id: int, tag_names: Iterable[str], at: str) -> None:
         self.conn.execute("DELETE FROM episode_tags WHERE episode_id = ?", (episode_id,))
         for name in tag_names:
@@ -248,10 +268,14 @@ class WriteStore:
     # -- subscriptions ------------------------------------------------------------------------
 
     def upsert_subscription(self, sub_id: str, user_id: int, feed_url: str, tag: str | None, at: str) -> None:
+        # The second clause: the user's subscription to an Apple Podcasts show was moved to this feed
+        # URL under its own id; subscribing to the feed again brings that one back.
         self.conn.execute(
             "INSERT INTO subscriptions (id, user_id, feed_url, tag, created_at, updated_at)"
             " VALUES (?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (id) DO UPDATE SET is_active = 1, tag = excluded.tag, updated_at = excluded.updated_at",
+            " ON CONFLICT (id) DO UPDATE SET is_active = 1, tag = excluded.tag, updated_at = excluded.updated_at"
+            " ON CONFLICT (user_id, feed_url) DO UPDATE SET is_active = 1, tag = excluded.tag,"
+            " updated_at = excluded.updated_at",
             (sub_id, user_id, feed_url, tag, at, at),
         )
 
@@ -393,6 +417,14 @@ class ReadStore:
                 "SELECT key_hash FROM subscription_seen_items WHERE subscription_id = ?", (sub_id,)
             )
         ]
+
+    def partial_episodes(self, created_after: str, limit: int) -> list[Row]:
+        """Episodes saved with partial metadata since ``created_after``, the least recently tried first."""
+        return self.conn.execute(
+            "SELECT id, user_id, external_id, url FROM episodes"
+            " WHERE partial_metadata = 1 AND created_at > ? ORDER BY updated_at, id LIMIT ?",
+            (created_after, limit),
+        ).fetchall()
 
     def stale_items(self, updated_before: str, limit: int) -> list[Row]:
         return self.conn.execute(

@@ -4,10 +4,12 @@ yt-dlp is imported inside the functions: importing it costs about 0.2 s, which e
 imports this module would otherwise pay at cold start. Each call makes a fresh ``YoutubeDL`` so that
 no cookie, cache or "printed once" state carries from one user's link to the next.
 
-What the options guarantee: no download, no cookies (no cookie file, nothing read from a browser), no
-cache directory, no plugins, no configuration files (the API never reads them; only yt-dlp's command
-line does), one retry (SQS does the real retrying), ``socket_timeout`` on every request, and metadata
-even when a site withholds the media (``ignore_no_formats_error``).
+What the options guarantee: no download, no cookies (nothing read from a browser; a cookie file only
+when the deployer configured one, see docs/YOUTUBE.md), no cache directory, no plugins, no
+configuration files (the API never reads them; only yt-dlp's command line does), one retry (SQS does
+the real retrying), ``socket_timeout`` on every request, the configured outbound proxy if any, and
+metadata even when a site withholds the media (``ignore_no_formats_error``: yt-dlp then only warns
+"Requested format is not available", which is what YouTube without a JavaScript runtime leads to).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from watcharr.adapters.secrets import ytdlp_cookie_file
 from watcharr.domain.extraction_errors import (
     NO_TITLE,
     NOT_A_SINGLE_VIDEO,
@@ -105,8 +108,10 @@ def _options(
         "noprogress": True,
         "logger": log,
         "color": {"stdout": "never", "stderr": "never"},
-        "cookiefile": None,
+        "cookiefile": ytdlp_cookie_file(settings),
         "cookiesfrombrowser": None,
+        # None leaves yt-dlp on the environment's proxies, as without the setting.
+        "proxy": settings.ytdlp_proxy or None,
         "cachedir": False,
         "socket_timeout": settings.socket_timeout,
         "retries": 1,

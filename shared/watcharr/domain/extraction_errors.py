@@ -77,7 +77,8 @@ _REFUSALS: tuple[tuple[re.Pattern[str], ExtractionFailure], ...] = tuple(
     (re.compile(pattern, re.IGNORECASE), failure)
     for pattern, failure in (
         (
-            r"confirm you.?re not a bot",
+            # YouTube's bot check, and its captcha variant (youtube/_video.py adds the captcha sentence).
+            r"confirm you.?re not a bot|requiring a captcha challenge",
             _failure(
                 "bot_check",
                 "YouTube asked to confirm this is not a bot; will try again later.",
@@ -88,6 +89,15 @@ _REFUSALS: tuple[tuple[re.Pattern[str], ExtractionFailure], ...] = tuple(
             r"this content isn[’']t available, try again later",
             _failure(
                 "rate_limited", "YouTube is limiting requests for now; will try again later.", retryable=True
+            ),
+        ),
+        (
+            # YouTube refuses the client yt-dlp presents itself as (yt-dlp issues #10108, #13930).
+            r"not available on this app",
+            _failure(
+                "client_refused",
+                "YouTube refused the app the server presented itself as; will try again later.",
+                retryable=True,
             ),
         ),
         (
@@ -111,6 +121,11 @@ _REFUSALS: tuple[tuple[re.Pattern[str], ExtractionFailure], ...] = tuple(
         (
             r"account associated with this video has been terminated",
             _failure("account_terminated", "The channel of this video was terminated."),
+        ),
+        (
+            # Any other "sign in" reason (the specific ones above come first).
+            r"\bsign in\b",
+            _failure("sign_in_required", "YouTube only shows this video to signed-in viewers."),
         ),
         (
             r"has been removed|removed by the uploader|no longer available",
@@ -158,6 +173,25 @@ _PREFIX = re.compile(r"^(?:ERROR:\s*|WARNING:\s*)?(?:\[[^\]\s]+\]\s*(?:[^\s:]{1,
 _CAUSED_BY = re.compile(r"\s*\(caused by .*$", re.DOTALL)
 _BUG_REPORT = re.compile(r";?\s*please report this issue on .*$", re.DOTALL | re.IGNORECASE)
 _URL = re.compile(r"https?://[^\s'\"<>]+")
+
+
+# Failures decided by the YouTube metadata fallbacks (Data API, oEmbed), not by yt-dlp.
+NOT_PUBLIC = _failure(
+    "not_public", "YouTube lists no public video with this id; it is private, removed or mistyped."
+)
+
+# YouTube refusals that are about the server (its datacenter address, its region, the app yt-dlp
+# presents, the missing account) rather than about the video: the Data API or oEmbed still describe
+# the video, so the episode is added from them (docs/YOUTUBE.md has the table). A 403 and the retryable
+# HTTP/network failures count too, but only once SQS retries are spent (see logic/extract.py).
+METADATA_FALLBACK_CODES = frozenset(
+    {
+        "bot_check", "rate_limited", "client_refused", "sign_in_required", "age_restricted",
+        "members_only", "geo_blocked", "not_started", "unavailable", "forbidden", "no_metadata",
+    }
+)  # fmt: skip
+# Refusals that no retry from the same server will lift soon: use the fallback at once.
+IMMEDIATE_FALLBACK_CODES = frozenset({"bot_check", "rate_limited", "client_refused"})
 
 
 def redact_secrets(text: str) -> str:
@@ -248,3 +282,17 @@ def classify_extraction_error(
         if pattern.search(message):
             return failure
     return _failure("extraction_failed", f"Extraction failed: {readable_message(message)}")
+
+
+def wants_metadata_fallback(failure: ExtractionFailure, *, last_attempt: bool) -> bool:
+    """Whether a refused YouTube video should be described by the Data API or oEmbed instead.
+
+    Refusals about the server go to the fallback at once; retryable failures (timeouts, 5xx) only on
+    the last attempt, so a passing hiccup still gets yt-dlp's complete metadata; refusals about the
+    video itself (private, removed…) never, since every source would refuse it too.
+    """
+    if failure.code in IMMEDIATE_FALLBACK_CODES:
+        return True
+    if failure.code in METADATA_FALLBACK_CODES and not failure.retryable:
+        return True
+    return failure.retryable and last_attempt

@@ -8,7 +8,8 @@ request per container, and the powertools resolver keeps per-request state on a 
 Outside the template's routes the gateway answers two local-only admin routes (nothing like them exists
 on AWS; they are reachable from 127.0.0.1 only and need no token):
 
-- ``POST /_local/sync`` runs the scheduled PodcastSyncFunction now and answers its summary.
+- ``POST /_local/sync`` runs the scheduled function (the PodcastSyncFunction) now, as the timer does,
+  and answers ``{"success": true, "PodcastSyncFunction": <the handler's summary>}``.
 - ``GET /_local/health`` answers ``{"status": "ok"}``.
 """
 
@@ -20,9 +21,9 @@ import json
 import logging
 import queue
 import re
+import signal
 import threading
 import time
-import traceback
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -242,8 +243,13 @@ def run_container(
     environment: dict[str, str],
     log_level: str,
 ) -> None:
-    """Worker process entry: load the handler once, then answer one event at a time until told to stop."""
+    """Worker process entry: load the handler once, then answer one event at a time until told to stop.
+
+    SIGTERM is ignored: the pool stops its containers through the pipe once their request is answered,
+    and a container whose runner died sees the pipe close.
+    """
     enter_container(environment, log_level)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     handler = load_handler(function_name, attribute)
     conn.send(("ready", None))
     while True:
@@ -257,7 +263,7 @@ def run_container(
         try:
             answer: tuple[str, Any] = ("ok", handler(event, context))
         except Exception as exc:
-            log.error("%s raised:\n%s", logical_id, traceback.format_exc())
+            log.exception("%s raised", logical_id)
             answer = ("error", f"{type(exc).__name__}: {exc}")
         conn.send(answer)
 
@@ -344,13 +350,10 @@ class FunctionPool:
             container = self._idle.get(timeout=timeout)
         except queue.Empty as exc:
             raise InvocationTimeout(f"no free {self.logical_id} container within {timeout:.0f} s") from exc
+        if not container.process.is_alive():
+            container = self._revive(container)
         healthy = True
         try:
-            if not container.process.is_alive():
-                replacement = self._replace(container)
-                if replacement is None:
-                    raise InvocationError(f"{self.logical_id} is stopping")
-                container = replacement
             container.conn.send(event)
             if not container.conn.poll(max(0.0, deadline - time.monotonic())):
                 healthy = False
@@ -364,6 +367,16 @@ class FunctionPool:
         if status == "error":
             raise InvocationError(answer)
         return answer
+
+    def _revive(self, container: _Container) -> _Container:
+        # An idle container that died (killed from outside): a cold start takes its place.
+        try:
+            replacement = self._replace(container)
+        except RuntimeError as exc:
+            raise InvocationError(f"{self.logical_id}: a new container did not start") from exc
+        if replacement is None:
+            raise InvocationError(f"{self.logical_id} is stopping")
+        return replacement
 
     def _release(self, container: _Container, healthy: bool) -> None:
         if not healthy:
@@ -400,11 +413,6 @@ class FunctionPool:
                 container.process.kill()
                 container.process.join(5)
             container.conn.close()
-
-    def alive(self) -> int:
-        """How many containers are running."""
-        with self._lock:
-            return sum(c.process.is_alive() for c in self._all)
 
 
 # ---- The HTTP server ---------------------------------------------------------------------------------

@@ -36,7 +36,7 @@ from multiprocessing.process import parent_process
 from typing import Any
 
 from watcharr.local.context import LocalContext
-from watcharr.local.template import EventSourceSpec, FunctionSpec, QueueSpec
+from watcharr.local.template import EventSourceSpec, FunctionSpec, QueueSpec, TemplateError
 
 # Not under "watcharr": powertools' Logger owns that name and would print these lines as its JSON.
 LOGGER_NAME = "watcharr-local"
@@ -96,9 +96,14 @@ def source_concurrency(source: EventSourceSpec, queue: QueueSpec) -> int:
 
 def handler_location(function: FunctionSpec) -> tuple[str, str]:
     """(directory name under functions/, handler attribute) for ``load_function``."""
+    from watcharr.local.functions import FUNCTIONS_DIR
+
     module, _, attribute = function.handler.rpartition(".")
-    if module != "app" or not attribute:
-        raise ValueError(f"{function.logical_id}: local mode loads app.<handler>, not {function.handler}")
+    if module != "app" or not attribute or function.code_dir.parent != FUNCTIONS_DIR:
+        raise TemplateError(
+            f"{function.logical_id}: local mode loads functions/<name>/app.<handler>,"
+            f" not {function.code_dir}/{function.handler}"
+        )
     return function.code_dir.name, attribute
 
 
@@ -284,13 +289,13 @@ def run_poller(config: PollerConfig, ready: Any) -> None:
             raise _Stopped
 
     signal.signal(signal.SIGTERM, on_sigterm)
-    handler = load_handler(config.function_name, config.handler_attribute)
-    from watcharr.adapters.queues import sqs_client
-
-    sqs = sqs_client()
-    runner = parent_process()
-    ready.set()
     try:
+        handler = load_handler(config.function_name, config.handler_attribute)
+        from watcharr.adapters.queues import sqs_client
+
+        sqs = sqs_client()
+        runner = parent_process()
+        ready.set()
         while not state["stopping"]:
             if runner is not None and not runner.is_alive():
                 return
@@ -299,9 +304,9 @@ def run_poller(config: PollerConfig, ready: Any) -> None:
                 state["busy"] = bool(messages)
                 if messages:
                     invoke_batch(sqs, handler, config, messages)
-            except _Stopped:
-                raise
             except Exception:
+                if runner is not None and not runner.is_alive():
+                    return  # moto went away with the runner
                 # moto unreachable or a settle call refused: the records come back after their timeout.
                 log.exception("%s poller: SQS call failed", config.function_logical_id)
                 time.sleep(1)

@@ -68,6 +68,7 @@ DATABASE_FILE = "watcharr.db"
 # How long start-up waits for the persister to create the local user, and for workers to load.
 USER_READY_TIMEOUT = 60.0
 WORKER_READY_TIMEOUT = 60.0
+RESTART_BACKOFF_SECONDS = 5.0
 # The forkserver imports these once, so each worker forks with them loaded instead of importing them.
 PRELOAD_MODULES = [
     "boto3",
@@ -111,6 +112,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="watcharr local run",
         description="Run the whole stack on 127.0.0.1: moto SQS, pollers, the HTTP API, the schedule.",
+        epilog=(
+            "Local-only routes besides /api: POST /_local/sync runs the podcast sync now; "
+            "GET /_local/health answers while the stack runs."
+        ),
     )
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="HTTP API port (0 picks a free one)")
     parser.add_argument("--sqs-port", type=int, default=0, help="moto SQS port (default: a free one)")
@@ -207,10 +212,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-@dataclass
-class _Queue:
+@dataclass(frozen=True)
+class QueueEndpoint:
+    """Where a queue of the template lives in moto."""
+
     url: str
     arn: str
+
+
+def create_queues(sqs: Any, spec: StackSpec) -> dict[str, QueueEndpoint]:
+    """Create the template's queues with the attributes it declares; their endpoints by logical id."""
+    queues: dict[str, QueueEndpoint] = {}
+    # The template reader lists dead-letter queues first, so each ARN is known when it is named.
+    for queue in spec.queues:
+        dlq_arn = queues[queue.dlq_logical_id].arn if queue.dlq_logical_id else None
+        url = sqs.create_queue(QueueName=queue.name, Attributes=queue.sqs_attributes(dlq_arn))["QueueUrl"]
+        attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]
+        queues[queue.logical_id] = QueueEndpoint(url, attributes["QueueArn"])
+    return queues
 
 
 class LocalStack:
@@ -224,7 +243,7 @@ class LocalStack:
         self.state_path = self.data_dir / STATE_FILE
         self.database_path = self.data_dir / DATABASE_FILE
         self.spec: StackSpec | None = None
-        self.queues: dict[str, _Queue] = {}
+        self.queues: dict[str, QueueEndpoint] = {}
         self.sqs_endpoint = ""
         self._lock_fd: int | None = None
         self._moto: Any = None
@@ -259,9 +278,9 @@ class LocalStack:
         self._start_api_pools()
         self._await_pollers()
         self._serve_gateway()
-        token = self._ensure_local_user()
+        self._ensure_local_user()
         self._reconcile()
-        self._write_state(token)
+        self._write_state()
         self._start_timers()
         log.info("ready in %.1f s", time.monotonic() - began)
 
@@ -306,14 +325,7 @@ class LocalStack:
 
         assert self.spec is not None
         sqs = boto3.client("sqs", endpoint_url=self.sqs_endpoint, region_name=REGION)
-        # The template reader lists dead-letter queues first, so each ARN is known when it is named.
-        for queue in self.spec.queues:
-            dlq_arn = self.queues[queue.dlq_logical_id].arn if queue.dlq_logical_id else None
-            url = sqs.create_queue(QueueName=queue.name, Attributes=queue.sqs_attributes(dlq_arn))["QueueUrl"]
-            arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
-                "QueueArn"
-            ]
-            self.queues[queue.logical_id] = _Queue(url, arn)
+        self.queues = create_queues(sqs, self.spec)
 
     def _aws_environment(self) -> dict[str, str]:
         return {
@@ -456,7 +468,10 @@ class LocalStack:
 
         if known():
             return token
-        exists = bool(query(UserByName(username=LOCAL_USERNAME)).get("found"))
+        try:
+            exists = bool(query(UserByName(username=LOCAL_USERNAME)).get("found"))
+        except QueryFailed as exc:
+            raise StartupError(f"cannot read {self.database_path}: {exc}") from exc
         # A user kept from before while its token file was deleted: give it the new token.
         message = (
             TokenRotated(username=LOCAL_USERNAME, token_hash=token_hash)
@@ -482,15 +497,21 @@ class LocalStack:
 
         work = plan_reconcile(self._query(), stale_after=0)
         send(self._publisher(), work)
+        given_up = len(work.results) - len(work.requests)
         if work.results:
-            log.warning("re-queued %d unfinished job item(s) from the last run", len(work.requests))
+            log.warning(
+                "unfinished job items from the last run: %d queued again, %d failed after too many tries",
+                len(work.requests),
+                given_up,
+            )
 
-    def _write_state(self, token: str) -> None:
+    def _write_state(self) -> None:
         assert self._gateway is not None
         state = {
             "pid": os.getpid(),
             "apiUrl": self._gateway.url,
             "sqsEndpoint": self.sqs_endpoint,
+            "region": REGION,
             "queueUrls": {logical: queue.url for logical, queue in self.queues.items()},
             "databasePath": str(self.database_path),
             "tokenFile": str(self.token_path),
@@ -554,7 +575,8 @@ class LocalStack:
         """Until a stop is requested: replace a poller worker that died, as Lambda starts a new container."""
         while not self.stop_requested.wait(0.5):
             for worker in self._pollers:
-                if not worker.is_alive():
+                # A worker that dies as soon as it starts is not restarted in a tight loop.
+                if not worker.is_alive() and worker.running_for() > RESTART_BACKOFF_SECONDS:
                     log.warning("%s exited with %s; starting a new one", worker.name, worker.exitcode)
                     worker.start()
 
@@ -596,8 +618,10 @@ class _PollerWorker:
         self.name = name
         self._process: Any = None
         self._ready: Any = None
+        self._started_at = 0.0
 
     def start(self) -> None:
+        self._started_at = time.monotonic()
         self._ready = self._ctx.Event()
         self._process = self._ctx.Process(
             target=run_poller, args=(self.config, self._ready), name=self.name, daemon=True
@@ -615,6 +639,10 @@ class _PollerWorker:
 
     def is_alive(self) -> bool:
         return bool(self._process.is_alive())
+
+    def running_for(self) -> float:
+        """Seconds since the last start."""
+        return time.monotonic() - self._started_at
 
     @property
     def exitcode(self) -> int | None:

@@ -1,7 +1,9 @@
 """Turning accepted links into one job: a JobCreated for the writer and one ExtractRequest per link.
 
 The job is sent to the FIFO queue before any ExtractRequest, so the persister always knows a job's
-items before a result for one of them can reach it.
+items before a result for one of them can reach it. When a YouTube Data API key is configured, the
+YouTube videos of a job travel as ``youtube_batch`` requests of up to 50 ids (one API call each);
+the plan itself keeps one request per item, which is what callers count and wait on.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 
 from watcharr.adapters.query_client import QueryClient
 from watcharr.adapters.queues import QueuePublisher
+from watcharr.adapters.youtube_data_api import MAX_IDS_PER_CALL
 from watcharr.domain.urls import UnsupportedLink, normalize_link
 from watcharr.models.api import LinkResult
 from watcharr.models.messages import (
@@ -24,9 +27,11 @@ from watcharr.models.messages import (
     JobItemSpec,
     JobSource,
     ResultMessage,
+    YouTubeBatchEntry,
     utc_now,
 )
 from watcharr.models.queries import GetJob
+from watcharr.settings import get_settings
 
 # 50 items of at most ~4 KiB each keep every job message far below the SQS size limit.
 ITEMS_PER_MESSAGE = 50
@@ -102,10 +107,55 @@ def plan_job(
     return plan
 
 
-def submit_job(publisher: QueuePublisher, plan: JobPlan) -> None:
-    """Record the job with the writer first, then fan its items out to the extractors."""
+def batch_youtube_requests(requests: Sequence[ExtractRequest]) -> list[ExtractRequest]:
+    """YouTube video requests grouped into ``youtube_batch`` requests of up to 50; others unchanged.
+
+    Requests are grouped per user, job and purpose (add or refresh), so a batch's results go to one
+    job. A request whose key is not ``youtube:<id>`` (other sites, playlists, feeds) stays as it is.
+    """
+    kept: list[ExtractRequest] = []
+    groups: dict[tuple[int, str | None, bool], list[ExtractRequest]] = {}
+    for request in requests:
+        key = request.media_key or ""
+        if request.kind == "video" and key.startswith("youtube:"):
+            groups.setdefault((request.user_id, request.job_id, request.refresh), []).append(request)
+        else:
+            kept.append(request)
+    for members in groups.values():
+        for start in range(0, len(members), MAX_IDS_PER_CALL):
+            chunk = members[start : start + MAX_IDS_PER_CALL]
+            first = chunk[0]
+            kept.append(
+                ExtractRequest(
+                    at=first.at,
+                    user_id=first.user_id,
+                    job_id=first.job_id,
+                    url=first.url,
+                    kind="youtube_batch",
+                    refresh=first.refresh,
+                    batch=[
+                        YouTubeBatchEntry(
+                            video_id=(r.media_key or "").removeprefix("youtube:"),
+                            url=r.url,
+                            item_id=r.item_id,
+                            tag=r.tag,
+                        )
+                        for r in chunk
+                    ],
+                )
+            )
+    return kept
+
+
+def submit_job(publisher: QueuePublisher, plan: JobPlan, *, youtube_batches: bool | None = None) -> None:
+    """Record the job with the writer first, then fan its items out to the extractors.
+
+    ``youtube_batches`` (by default: whether this process has a Data API key configured) groups the
+    job's YouTube videos 50 to a request.
+    """
     publisher.send_results(plan.messages)
-    publisher.send_extract_requests(plan.requests)
+    batched = get_settings().youtube_api_configured if youtube_batches is None else youtube_batches
+    publisher.send_extract_requests(batch_youtube_requests(plan.requests) if batched else plan.requests)
 
 
 def wait_for_item(

@@ -14,6 +14,7 @@ from watcharr.adapters.store import WriteStore
 from watcharr.models.messages import (
     EpisodeExtracted,
     FeedChecked,
+    FeedEpisodesExtracted,
     ItemFailed,
     ItemRequeued,
     JobCreated,
@@ -78,6 +79,11 @@ def _(message: JobItemsAdded, store: WriteStore) -> None:
 
 @_apply.register
 def _(message: EpisodeExtracted, store: WriteStore) -> None:
+    if message.origin == "refresh":
+        refresh_partial_episode(store, message)
+        return
+    if message.origin == "sync" and _unsubscribed(store, message.subscription_id):
+        return
     item = store.item(message.item_id) if message.item_id else None
     if item is not None and item["state"] in ("added", "restored"):
         # A second result for a finished item (the reconciler re-queued it while the first was in flight).
@@ -92,6 +98,39 @@ def _(message: EpisodeExtracted, store: WriteStore) -> None:
             attempts=item["attempts"] + 1,
             at=message.at,
         )
+
+
+def refresh_partial_episode(store: WriteStore, message: EpisodeExtracted) -> None:
+    """Complete the partial metadata of an episode the user already has: no insert, no un-delete, no
+    watch-state reset, no job item, no event. An episode gone from the database is left gone."""
+    existing = store.find_episode(message.user_id, message.media.media_key)
+    if existing is None or not existing["partial_metadata"]:
+        return
+    if message.media.channel is not None:
+        store.upsert_channel(message.media.channel, message.at)
+    store.refresh_episode(existing["id"], message.media, message.at)
+
+
+@_apply.register
+def _(message: FeedEpisodesExtracted, store: WriteStore) -> None:
+    if _unsubscribed(store, message.subscription_id):
+        return
+    for media in message.episodes:
+        episode = EpisodeExtracted(
+            at=message.at,
+            user_id=message.user_id,
+            media=media,
+            origin="sync",
+            tag=message.tag,
+            subscription_id=message.subscription_id,
+        )
+        restore_or_insert_episode(store, episode)
+
+
+def _unsubscribed(store: WriteStore, subscription_id: str | None) -> bool:
+    """Whether the user left the subscription while a sync of it was on its way."""
+    subscription = store.subscription(subscription_id) if subscription_id is not None else None
+    return subscription is not None and not subscription["is_active"]
 
 
 def restore_or_insert_episode(store: WriteStore, message: EpisodeExtracted) -> tuple[EpisodeOutcome, int]:

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
 
 from watcharr.domain.urls import UnsupportedLink, apple_podcast_ids, find_url
 from watcharr.models.messages import ExtractRequest, FeedSync, SubscriptionAdded, utc_now
+
+_STOREFRONT = re.compile(r"[a-z]{2}")
 
 
 @dataclass(frozen=True)
@@ -26,8 +32,16 @@ def feed_link(text: str) -> str:
         show_id, episode_id = apple
         if episode_id is not None:
             raise UnsupportedLink("this is a link to one Apple Podcasts episode; add it with add-episode")
-        return f"https://podcasts.apple.com/podcast/id{show_id}"
+        # The storefront stays: a show may be listed in one country's catalogue only.
+        country = storefront(url)
+        return f"https://podcasts.apple.com/{country + '/' if country else ''}podcast/id{show_id}"
     return url
+
+
+def storefront(url: str) -> str | None:
+    """The two-letter storefront of an Apple Podcasts link (``/gb/podcast/…`` → "gb"), if it names one."""
+    first = next((s for s in urlsplit(url).path.split("/") if s), "").lower()
+    return first if _STOREFRONT.fullmatch(first) else None
 
 
 def subscription_id(user_id: int, feed_url: str) -> str:
@@ -35,10 +49,22 @@ def subscription_id(user_id: int, feed_url: str) -> str:
     return hashlib.sha256(f"{user_id}\n{feed_url}".encode()).hexdigest()[:20]
 
 
-def plan_subscription(user_id: int, feed_url: str, tag: str | None, backfill: int | None) -> SubscriptionPlan:
-    """Record the subscription with the writer, then fetch the feed once with the chosen backfill."""
+def plan_subscription(
+    user_id: int,
+    feed_url: str,
+    tag: str | None,
+    backfill: int | None,
+    current: Iterable[dict[str, Any]] = (),
+) -> SubscriptionPlan:
+    """Record the subscription with the writer, then fetch the feed once with the chosen backfill.
+
+    ``current`` are the user's subscriptions (as ListSubscriptions lists them): one already following
+    ``feed_url`` (an Apple Podcasts show moved to its feed, say) keeps its id.
+    """
     at = utc_now()
-    sub_id = subscription_id(user_id, feed_url)
+    sub_id = next((sub["id"] for sub in current if sub["feedUrl"] == feed_url), None) or subscription_id(
+        user_id, feed_url
+    )
     return SubscriptionPlan(
         subscription_id=sub_id,
         added=SubscriptionAdded(at=at, subscription_id=sub_id, user_id=user_id, feed_url=feed_url, tag=tag),

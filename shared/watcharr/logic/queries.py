@@ -13,6 +13,7 @@ from watcharr.models.queries import (
     GetJob,
     ListEpisodes,
     ListSubscriptions,
+    PartialEpisodes,
     Query,
     StaleItems,
     UserByName,
@@ -31,7 +32,12 @@ def answer_query(store: ReadStore | None, query: Query) -> dict[str, Any]:
 def _empty_answer(query: Query) -> dict[str, Any]:
     if isinstance(query, Authenticate | UserByName | GetJob):
         return {"found": False}
-    key = {ListEpisodes: "episodes", ListSubscriptions: "subscriptions", StaleItems: "items"}[type(query)]
+    key = {
+        ListEpisodes: "episodes",
+        ListSubscriptions: "subscriptions",
+        StaleItems: "items",
+        PartialEpisodes: "episodes",
+    }[type(query)]
     return {key: []}
 
 
@@ -166,3 +172,8 @@ def _(query: ListSubscriptions, store: ReadStore) -> dict[str, Any]:
 @_answer.register
 def _(query: StaleItems, store: ReadStore) -> dict[str, Any]:
     return {"items": store.stale_items(query.updated_before, query.limit)}
+
+
+@_answer.register
+def _(query: PartialEpisodes, store: ReadStore) -> dict[str, Any]:
+    return {"episodes": store.partial_episodes(query.created_after, query.limit)}

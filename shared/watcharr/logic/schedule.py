@@ -1,4 +1,5 @@
-"""The scheduled work: queue every subscribed feed for a refresh, and re-queue items left behind."""
+"""The scheduled work: queue every subscribed feed for a refresh, re-queue items left behind, and
+re-extract episodes saved with partial metadata (YouTube refused the datacenter; oEmbed stood in)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from watcharr import limits
 from watcharr.adapters.query_client import QueryClient
 from watcharr.adapters.queues import QueuePublisher
+from watcharr.logic.ingest import batch_youtube_requests
 from watcharr.models.messages import (
     ExtractRequest,
     FeedSync,
@@ -16,7 +18,12 @@ from watcharr.models.messages import (
     ResultMessage,
     utc_now,
 )
-from watcharr.models.queries import ListSubscriptions, StaleItems
+from watcharr.models.queries import ListSubscriptions, PartialEpisodes, StaleItems
+
+# Partial episodes older than this are left as they are: a video that no source would describe in a
+# week will not be described by the next hourly try either, and each try costs requests to YouTube.
+REFRESH_WINDOW_DAYS = 7
+REFRESH_PER_RUN = 200
 
 
 @dataclass
@@ -90,6 +97,31 @@ def plan_reconcile(
             )
         )
     return work
+
+
+def plan_metadata_refresh(
+    query: QueryClient, *, youtube_batches: bool, now: datetime | None = None
+) -> ScheduledWork:
+    """One refresh request per episode with partial metadata, YouTube ones 50 to a request when the
+    Data API is configured. The extractor answers with EpisodeExtracted(origin="refresh")."""
+    now = now or datetime.now(UTC)
+    since = (
+        (now - timedelta(days=REFRESH_WINDOW_DAYS)).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    )
+    at = now.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    answer = query(PartialEpisodes(created_after=since, limit=REFRESH_PER_RUN))
+    requests = [
+        ExtractRequest(
+            at=at,
+            user_id=episode["user_id"],
+            url=episode["url"],
+            kind="video",
+            media_key=episode["external_id"],
+            refresh=True,
+        )
+        for episode in answer["episodes"]
+    ]
+    return ScheduledWork(requests=batch_youtube_requests(requests) if youtube_batches else requests)
 
 
 def send(publisher: QueuePublisher, work: ScheduledWork) -> None:

@@ -16,7 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from watcharr.models.media import MediaMetadata
 
-ExtractKind = Literal["video", "playlist", "feed", "apple_episode"]
+# "youtube_batch": up to 50 YouTube video ids for one Data API call (only when a key is configured).
+ExtractKind = Literal["video", "playlist", "feed", "apple_episode", "youtube_batch"]
 JobSource = Literal["shortcut", "batch", "cli", "subscribe"]
 # A playlist's own item ends `expanded` once its entries are items of the job.
 ItemState = Literal["queued", "expanded", "added", "restored", "failed"]
@@ -62,6 +63,15 @@ class FeedSync(_Frozen):
     backfill: int | None = None
 
 
+class YouTubeBatchEntry(_Frozen):
+    """One video of a ``youtube_batch`` request: its job item (None for a refresh) and its link."""
+
+    video_id: str
+    url: str
+    item_id: str | None = None
+    tag: str | None = None
+
+
 class ExtractRequest(_Message):
     type: Literal["ExtractRequest"] = "ExtractRequest"
     user_id: int
@@ -72,6 +82,9 @@ class ExtractRequest(_Message):
     media_key: str | None = None
     tag: str | None = None
     feed: FeedSync | None = None
+    batch: list[YouTubeBatchEntry] = Field(default_factory=list)
+    # Re-extract an episode saved with partial metadata: no job item, no user-visible effect.
+    refresh: bool = False
 
     def _dedup_parts(self) -> tuple[object, ...]:
         return (self.job_id, self.item_id, self.url, self.at)
@@ -136,16 +149,35 @@ class EpisodeExtracted(_Message):
     type: Literal["EpisodeExtracted"] = "EpisodeExtracted"
     user_id: int
     media: MediaMetadata
-    origin: Literal["add", "sync"] = "add"
+    # "refresh" completes an existing episode's partial metadata and does nothing else.
+    origin: Literal["add", "sync", "refresh"] = "add"
     job_id: str | None = None
     item_id: str | None = None
     tag: str | None = None
     subscription_id: str | None = None
 
     def _dedup_parts(self) -> tuple[object, ...]:
+        if self.origin == "refresh":
+            # One refresh per scheduled run: a redelivery repeats `at`, the next run does not.
+            return ("refresh", self.user_id, self.media.media_key, self.at)
         if self.item_id is not None:
             return (self.job_id, self.item_id)
         return (self.user_id, self.subscription_id, self.media.media_key)
+
+
+class FeedEpisodesExtracted(_Message):
+    """New episodes of one feed sync, written in one transaction: a backfill of hundreds of episodes
+    is a few messages for the single writer, not hundreds (podcast_sync sizes them)."""
+
+    type: Literal["FeedEpisodesExtracted"] = "FeedEpisodesExtracted"
+    user_id: int
+    subscription_id: str
+    episodes: list[MediaMetadata]
+    tag: str | None = None
+
+    def _dedup_parts(self) -> tuple[object, ...]:
+        first = self.episodes[0].media_key if self.episodes else ""
+        return (self.user_id, self.subscription_id, self.at, first)
 
 
 class ItemFailed(_Message):
@@ -219,6 +251,7 @@ ResultMessage = Annotated[
     | JobCreated
     | JobItemsAdded
     | EpisodeExtracted
+    | FeedEpisodesExtracted
     | ItemFailed
     | ItemRequeued
     | SubscriptionAdded

@@ -51,8 +51,16 @@ class StaleItems(_Query):
     limit: int = 500
 
 
+class PartialEpisodes(_Query):
+    """Every user's episodes saved with partial metadata since ``created_after``, for the refresh."""
+
+    op: Literal["partial_episodes"] = "partial_episodes"
+    created_after: str
+    limit: int = 200
+
+
 Query = Annotated[
-    Authenticate | UserByName | GetJob | ListEpisodes | ListSubscriptions | StaleItems,
+    Authenticate | UserByName | GetJob | ListEpisodes | ListSubscriptions | StaleItems | PartialEpisodes,
     Field(discriminator="op"),
 ]
 QUERY: TypeAdapter[Query] = TypeAdapter(Query)

@@ -1,0 +1,344 @@
+"""The pieces local mode plays AWS with, each against the real thing it stands in front of.
+
+The pollers run against moto's server on 127.0.0.1 with the queues made from template.yaml, so what is
+checked is what SQS and Lambda's event source would do: the record shape, partial batch failures,
+redrive to the dead-letter queue, FIFO order. The handlers here are the test's own functions, so that
+each test decides which record fails. The gateway's conversions are checked on their own.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from moto.server import ThreadedMotoServer
+
+from watcharr.local.functions import REPO_ROOT
+from watcharr.local.gateway import compile_routes, find_route, http_answer, http_api_event
+from watcharr.local.pollers import PollerConfig, poll_once, source_concurrency
+from watcharr.local.runner import QueueEndpoint, create_queues, scheduler_event
+from watcharr.local.template import HttpRouteSpec, StackSpec, load_template
+
+pytestmark = pytest.mark.e2e
+
+TEMPLATE = REPO_ROOT / "template.yaml"
+LAMBDA_RECORD_KEYS = {
+    "messageId",
+    "receiptHandle",
+    "body",
+    "attributes",
+    "messageAttributes",
+    "md5OfBody",
+    "eventSource",
+    "eventSourceARN",
+    "awsRegion",
+}
+
+
+@pytest.fixture(scope="module")
+def sqs() -> Iterator[Any]:
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield boto3.client(
+        "sqs",
+        endpoint_url=f"http://{host}:{port}",
+        region_name="us-east-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
+    server.stop()
+
+
+@pytest.fixture
+def stack() -> StackSpec:
+    # A stack name of its own gives each test fresh queues on the shared server.
+    return load_template(TEMPLATE, stack_name=f"t{uuid.uuid4().hex[:10]}")
+
+
+@pytest.fixture
+def queues(sqs: Any, stack: StackSpec) -> dict[str, QueueEndpoint]:
+    return create_queues(sqs, stack)
+
+
+def config_for(queue: QueueEndpoint, *, batch_size: int, retry_delay: int = 0) -> PollerConfig:
+    return PollerConfig(
+        function_logical_id="TestFunction",
+        function_name="unused",
+        handler_attribute="handler",
+        queue_url=queue.url,
+        queue_arn=queue.arn,
+        batch_size=batch_size,
+        report_batch_item_failures=True,
+        retry_delay=retry_delay,
+        timeout_seconds=10,
+    )
+
+
+class Recorder:
+    """A handler that keeps every event and reports the records whose body is in ``fail``."""
+
+    def __init__(self, fail: set[str] | None = None, raises: bool = False) -> None:
+        self.events: list[dict[str, Any]] = []
+        self.fail = fail or set()
+        self.raises = raises
+
+    def __call__(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
+        self.events.append(event)
+        if self.raises:
+            raise RuntimeError("this handler always fails")
+        return {
+            "batchItemFailures": [
+                {"itemIdentifier": r["messageId"]} for r in event["Records"] if r["body"] in self.fail
+            ]
+        }
+
+    def bodies(self, call: int) -> list[str]:
+        return [record["body"] for record in self.events[call]["Records"]]
+
+
+def depth(sqs: Any, queue: QueueEndpoint) -> int:
+    attributes = sqs.get_queue_attributes(
+        QueueUrl=queue.url,
+        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+    )["Attributes"]
+    return int(attributes["ApproximateNumberOfMessages"]) + int(
+        attributes["ApproximateNumberOfMessagesNotVisible"]
+    )
+
+
+def poll_until_delivered(sqs: Any, handler: Recorder, config: PollerConfig) -> None:
+    """One batch through the handler; long polls a few times rather than forever."""
+    for _ in range(3):
+        if poll_once(sqs, handler, config, wait_seconds=1):
+            return
+    raise AssertionError("nothing was delivered")
+
+
+# ---- pollers ---------------------------------------------------------------------------------------
+
+
+def test_the_handler_gets_records_in_lambdas_shape_and_done_records_are_deleted(
+    sqs: Any, queues: dict[str, QueueEndpoint]
+) -> None:
+    extract = queues["ExtractQueue"]
+    sqs.send_message(
+        QueueUrl=extract.url,
+        MessageBody='{"hello": 1}',
+        MessageAttributes={
+            "origin": {"DataType": "String", "StringValue": "test"},
+            "blob": {"DataType": "Binary", "BinaryValue": b"\x00\x01"},
+        },
+    )
+    handler = Recorder()
+
+    assert poll_once(sqs, handler, config_for(extract, batch_size=1)) == 1
+
+    (record,) = handler.events[0]["Records"]
+    assert set(record) >= LAMBDA_RECORD_KEYS
+    assert record["body"] == '{"hello": 1}'
+    assert record["eventSource"] == "aws:sqs"
+    assert record["eventSourceARN"] == extract.arn
+    assert record["awsRegion"] == "us-east-1"
+    assert record["attributes"]["ApproximateReceiveCount"] == "1"
+    assert {"SentTimestamp", "ApproximateFirstReceiveTimestamp", "SenderId"} <= set(record["attributes"])
+    assert record["messageAttributes"]["origin"] == {
+        "stringValue": "test",
+        "stringListValues": [],
+        "binaryListValues": [],
+        "dataType": "String",
+    }
+    assert base64.b64decode(record["messageAttributes"]["blob"]["binaryValue"]) == b"\x00\x01"
+    assert depth(sqs, extract) == 0
+
+
+def test_only_the_records_reported_as_failed_come_back(sqs: Any, queues: dict[str, QueueEndpoint]) -> None:
+    results = queues["ExtractQueue"]
+    for body in ("one", "two", "three"):
+        sqs.send_message(QueueUrl=results.url, MessageBody=body)
+    handler = Recorder(fail={"two"})
+    config = config_for(results, batch_size=10, retry_delay=1)
+
+    # moto hands over every visible message of a standard queue in one receive.
+    assert poll_once(sqs, handler, config) == 3
+    # The failed record is delivered again after the retry delay, counted as a second receive.
+    assert poll_once(sqs, handler, config, wait_seconds=5) == 1
+
+    assert handler.events[-1]["Records"][0]["body"] == "two"
+    assert handler.events[-1]["Records"][0]["attributes"]["ApproximateReceiveCount"] == "2"
+
+
+def test_a_record_that_keeps_failing_ends_in_the_dead_letter_queue(
+    sqs: Any, stack: StackSpec, queues: dict[str, QueueEndpoint]
+) -> None:
+    extract, dlq = queues["ExtractQueue"], queues["ExtractDLQ"]
+    sqs.send_message(QueueUrl=extract.url, MessageBody="doomed")
+    handler = Recorder(raises=True)
+    config = config_for(extract, batch_size=1)
+
+    for _ in range(20):
+        if not poll_once(sqs, handler, config, wait_seconds=0) and depth(sqs, extract) == 0:
+            break
+
+    # As many deliveries as the template's maxReceiveCount, then the message waits in the DLQ.
+    assert len(handler.events) == stack.queue("ExtractQueue").max_receive_count
+    moved = sqs.receive_message(QueueUrl=dlq.url, WaitTimeSeconds=1)["Messages"]
+    assert [m["Body"] for m in moved] == ["doomed"]
+
+
+def test_a_fifo_batch_keeps_its_order_across_a_failure(sqs: Any, queues: dict[str, QueueEndpoint]) -> None:
+    results = queues["ResultsQueue"]
+    for n in range(5):
+        sqs.send_message(
+            QueueUrl=results.url,
+            MessageBody=str(n),
+            MessageGroupId="watcharr",
+            MessageDeduplicationId=f"d{n}",
+        )
+    # As the FIFO batch processor does: record "2" fails, so it and every later record are returned.
+    handler = Recorder(fail={"2", "3", "4"})
+    config = config_for(results, batch_size=10)
+
+    poll_until_delivered(sqs, handler, config)
+    handler.fail = set()
+    poll_until_delivered(sqs, handler, config)
+
+    assert handler.bodies(0) == ["0", "1", "2", "3", "4"]
+    assert handler.bodies(1) == ["2", "3", "4"]
+    record = handler.events[1]["Records"][0]
+    assert record["attributes"]["MessageGroupId"] == "watcharr"
+    assert record["attributes"]["MessageDeduplicationId"] == "d2"
+    assert "SequenceNumber" in record["attributes"]
+    assert depth(sqs, results) == 0
+
+
+def test_concurrency_follows_the_template() -> None:
+    default = load_template(TEMPLATE)
+    narrowed = load_template(TEMPLATE, parameter_overrides={"ExtractionConcurrency": "3"})
+
+    def by_queue(stack: StackSpec) -> dict[str, int]:
+        return {
+            s.queue_logical_id: source_concurrency(s, stack.queue(s.queue_logical_id))
+            for s in stack.event_sources
+        }
+
+    assert by_queue(default) == {
+        "ExtractQueue": int(default.parameters["ExtractionConcurrency"]),
+        "ResultsQueue": 1,
+    }
+    assert by_queue(narrowed)["ExtractQueue"] == 3
+
+
+# ---- gateway --------------------------------------------------------------------------------------
+
+
+def test_a_request_becomes_a_payload_2_event() -> None:
+    routes = compile_routes([HttpRouteSpec("ApiFunction", "ANY", "/api/{proxy+}")])
+    found = find_route(routes, "POST", "/api/shortcuts/add-episode")
+    assert found is not None
+    route, params = found
+
+    event = http_api_event(
+        method="POST",
+        target="/api/shortcuts/add-episode?wait=5&tag=a&tag=b",
+        headers=[
+            ("Content-Type", "application/json"),
+            ("X-Api-Token", "abc"),
+            ("Accept", "text/html"),
+            ("Accept", "application/json"),
+            ("Cookie", "a=1; b=2"),
+            ("User-Agent", "Shortcuts/1"),
+        ],
+        body=b'{"url": "https://example.com"}',
+        source_ip="127.0.0.1",
+        route=route,
+        path_parameters=params,
+    )
+
+    assert event["version"] == "2.0"
+    assert event["routeKey"] == "ANY /api/{proxy+}"
+    assert event["rawPath"] == "/api/shortcuts/add-episode"
+    assert event["rawQueryString"] == "wait=5&tag=a&tag=b"
+    assert event["queryStringParameters"] == {"wait": "5", "tag": "a,b"}
+    assert event["pathParameters"] == {"proxy": "shortcuts/add-episode"}
+    assert event["headers"]["x-api-token"] == "abc"
+    assert event["headers"]["accept"] == "text/html,application/json"
+    assert "cookie" not in event["headers"]
+    assert event["cookies"] == ["a=1", "b=2"]
+    assert event["body"] == '{"url": "https://example.com"}'
+    assert event["isBase64Encoded"] is False
+    context = event["requestContext"]
+    assert context["http"] == {
+        "method": "POST",
+        "path": "/api/shortcuts/add-episode",
+        "protocol": "HTTP/1.1",
+        "sourceIp": "127.0.0.1",
+        "userAgent": "Shortcuts/1",
+    }
+    assert context["stage"] == "$default"
+    assert context["routeKey"] == "ANY /api/{proxy+}"
+    assert context["requestId"] and context["time"] and context["timeEpoch"]
+
+
+def test_a_binary_body_arrives_base64_encoded() -> None:
+    (route,) = compile_routes([HttpRouteSpec("ApiFunction", "ANY", "/api/{proxy+}")])
+
+    event = http_api_event(
+        method="PUT",
+        target="/api/x",
+        headers=[("Content-Type", "application/octet-stream")],
+        body=b"\xff\x00",
+        source_ip="127.0.0.1",
+        route=route,
+        path_parameters={"proxy": "x"},
+    )
+
+    assert event["isBase64Encoded"] is True
+    assert base64.b64decode(event["body"]) == b"\xff\x00"
+    assert "queryStringParameters" not in event
+
+
+def test_only_paths_under_the_route_reach_the_function() -> None:
+    routes = compile_routes([HttpRouteSpec("ApiFunction", "ANY", "/api/{proxy+}")])
+
+    assert find_route(routes, "GET", "/api/jobs/abc") is not None
+    assert find_route(routes, "GET", "/api/") is None
+    assert find_route(routes, "GET", "/apix/jobs") is None
+    assert find_route(routes, "GET", "/") is None
+
+
+def test_the_answer_becomes_an_http_response() -> None:
+    answer = http_answer(
+        {
+            "statusCode": 201,
+            "headers": {"Content-Type": "image/png"},
+            "cookies": ["a=1; Path=/", "b=2"],
+            "body": base64.b64encode(b"\x89PNG").decode(),
+            "isBase64Encoded": True,
+        }
+    )
+
+    assert answer.status == 201
+    assert answer.body == b"\x89PNG"
+    assert ("Content-Type", "image/png") in answer.headers
+    assert [v for k, v in answer.headers if k == "Set-Cookie"] == ["a=1; Path=/", "b=2"]
+
+
+def test_an_answer_without_status_code_is_a_json_200() -> None:
+    answer = http_answer({"hello": "world"})
+
+    assert answer.status == 200
+    assert json.loads(answer.body) == {"hello": "world"}
+
+
+def test_the_schedule_event_is_the_scheduler_default_notification() -> None:
+    event = scheduler_event("watcharr-PodcastSyncFunction")
+
+    assert event["source"] == "aws.scheduler"
+    assert event["detail-type"] == "Scheduled Event"
+    assert event["resources"][0].endswith(":schedule/default/watcharr-PodcastSyncFunction")
