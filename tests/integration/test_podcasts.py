@@ -158,14 +158,14 @@ def test_broken_feeds_fail_readably_and_leave_the_others_alone(
     lambda_world: LambdaWorld, feeds: FeedServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Given a good feed and three bad ones: one too slow, one of 20 MB, one that is a web page
-    monkeypatch.setenv("WATCHARR_FEED_TIMEOUT", "0.5")
+    monkeypatch.setenv("WATCHARR_FEED_TIMEOUT", "1")
     get_settings.cache_clear()
     token = create_user(lambda_world, "alice")
     good = subscribe(
         lambda_world, token, feeds.put_feed("/good.xml", feed_bytes("libsyn-frank-and-erik.xml"))
     )
     slow = subscribe(
-        lambda_world, token, feeds.put_slow("/slow.xml", feed_bytes(APPLE_SAMPLE), first_byte_delay=1.5)
+        lambda_world, token, feeds.put_slow("/slow.xml", feed_bytes(APPLE_SAMPLE), first_byte_delay=2)
     )
     huge = subscribe(lambda_world, token, feeds.put_stream("/huge.xml", 20 * 1024 * 1024))
     page = b"<!DOCTYPE html><html><head><title>Moved</title></head><body>Not a feed</body></html>"
@@ -324,6 +324,30 @@ def test_apple_show_link_moves_the_subscription_to_its_feed(
 
     # And subscribing to the feed URL itself names the same subscription
     assert subscribe(lambda_world, token, feed_url) == sub_id
+
+
+def test_resubscribing_by_feed_url_after_leaving_a_moved_apple_subscription(
+    lambda_world: LambdaWorld, feeds: FeedServer, itunes: ItunesFake
+) -> None:
+    # Given a subscription made from an Apple link (so moved to the feed URL), then left
+    token = create_user(lambda_world, "alice")
+    feed_url = feeds.put_feed("/everything.xml", feed_bytes(APPLE_SAMPLE))
+    itunes.add_show(1001, title="All About Everything", feed_url=feed_url)
+    apple_sub = subscribe(lambda_world, token, "https://podcasts.apple.com/podcast/id1001")
+    lambda_world.run_pipeline()
+    lambda_world.call_api("DELETE", f"/api/podcasts/{apple_sub}", token=token)
+    lambda_world.run_pipeline()
+    assert podcasts(lambda_world, token) == {}
+
+    # When the user subscribes again with the feed URL itself
+    subscribe(lambda_world, token, feed_url, backfill="all")
+    lambda_world.run_pipeline()
+
+    # Then the writer brings the old subscription back rather than failing on the duplicate feed URL
+    subs = podcasts(lambda_world, token)
+    assert list(subs) == [apple_sub] and subs[apple_sub]["feedUrl"] == feed_url
+    assert lambda_world.queue_depth("ResultsDLQ") == 0
+    assert scheduled_sync(lambda_world)["feedsQueued"] == 1
 
 
 def test_apple_show_without_public_feed_fails_readably(lambda_world: LambdaWorld, itunes: ItunesFake) -> None:

@@ -61,6 +61,8 @@ def youtube() -> Iterator[FakeYouTube]:
 
 
 def settings_for(fake: FakeYouTube, *, with_key: bool, **extra: Any) -> Settings:
+    # The fakes listen on 127.0.0.1, which only local mode's setting lets yt-dlp's guard reach.
+    extra.setdefault("allow_private_network", True)
     return Settings(
         socket_timeout=2,
         youtube_api_url=fake.api_url,
@@ -449,7 +451,7 @@ def test_the_key_never_reaches_logs_job_reasons_or_messages(
 def test_yt_dlp_goes_through_the_configured_proxy() -> None:
     with OriginServer() as origin, CountingProxy() as proxy:
         url = origin.url("/video/proxied")
-        media = extract_media(url, Settings(socket_timeout=2, ytdlp_proxy=proxy.url))
+        media = extract_media(url, Settings(socket_timeout=2, ytdlp_proxy=proxy.url, allow_private_network=True))
         direct = origin.hits("/video/proxied")
 
     assert media.title == "Test video proxied"

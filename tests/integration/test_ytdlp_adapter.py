@@ -18,25 +18,14 @@ from watcharr.adapters.ytdlp import extract_media, list_playlist, media_from_inf
 from watcharr.domain.extraction_errors import PermanentExtractionError, TransientExtractionError
 from watcharr.settings import Settings
 
-SETTINGS = Settings(socket_timeout=1.0)
+# The origin is on 127.0.0.1: local mode's setting lets the guard pass it (tests below turn it off).
+SETTINGS = Settings(socket_timeout=1.0, allow_private_network=True)
 
 
 @pytest.fixture(scope="module")
 def origin() -> Iterator[OriginServer]:
     with OriginServer() as server:
         yield server
-
-
-@pytest.fixture(params=["requests", "urllib"])
-def http_library(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Run a test with both of yt-dlp's HTTP handlers.
-
-    The venv has ``requests`` (a test dependency), so yt-dlp prefers it; the Lambda layer does not, so
-    there yt-dlp uses urllib. Unregistering the handler reproduces the Lambda case, wording and all.
-    """
-    if request.param == "urllib":
-        monkeypatch.delitem(_REQUEST_HANDLERS, "Requests")
-    return str(request.param)
 
 
 def test_json_ld_page_gives_every_field_without_fetching_the_media(origin: OriginServer):
@@ -133,7 +122,7 @@ def test_short_from_hint_or_from_a_vertical_clip_under_a_minute(origin: OriginSe
 
 
 @pytest.mark.parametrize("status", [404, 410])
-def test_missing_page_is_permanent(origin: OriginServer, http_library: str, status: int):
+def test_missing_page_is_permanent(origin: OriginServer, status: int):
     with pytest.raises(PermanentExtractionError) as failure:
         extract_media(origin.url(f"/status/{status}"), SETTINGS)
 
@@ -142,7 +131,7 @@ def test_missing_page_is_permanent(origin: OriginServer, http_library: str, stat
 
 
 @pytest.mark.parametrize("status", [500, 503, 429])
-def test_server_errors_and_rate_limits_are_transient(origin: OriginServer, http_library: str, status: int):
+def test_server_errors_and_rate_limits_are_transient(origin: OriginServer, status: int):
     with pytest.raises(TransientExtractionError) as failure:
         extract_media(origin.url(f"/status/{status}"), SETTINGS)
 
@@ -150,14 +139,14 @@ def test_server_errors_and_rate_limits_are_transient(origin: OriginServer, http_
 
 
 @pytest.mark.timeout(20)
-def test_a_site_that_never_answers_is_a_transient_timeout(origin: OriginServer, http_library: str):
+def test_a_site_that_never_answers_is_a_transient_timeout(origin: OriginServer):
     with pytest.raises(TransientExtractionError) as failure:
         extract_media(origin.url("/hang"), SETTINGS)
 
     assert failure.value.code == "timeout"
 
 
-def test_a_refused_connection_is_transient(http_library: str):
+def test_a_refused_connection_is_transient():
     with OriginServer() as gone:
         url = gone.url("/video/1")
 
@@ -331,7 +320,7 @@ ADAPTER = (
     "import sys\n"
     "from watcharr.adapters.ytdlp import extract_media\n"
     "from watcharr.settings import Settings\n"
-    "print(extract_media(sys.argv[1], Settings()).title)"
+    "print(extract_media(sys.argv[1], Settings(allow_private_network=True)).title)"
 )
 
 
@@ -353,3 +342,18 @@ def test_installed_yt_dlp_plugins_are_not_loaded(origin: OriginServer, tmp_path:
     assert title_printed_by(PLAIN_YT_DLP) == "HIJACKED BY PLUGIN"
     # Then the adapter ignores it
     assert title_printed_by(ADAPTER) == "Test video plugin"
+
+
+def test_the_guard_refuses_non_public_addresses_at_the_socket(origin: OriginServer):
+    # With private addresses not allowed (AWS), the connection to 127.0.0.1 is refused before it is
+    # opened. The guard wraps yt-dlp's socket factory, so every redirect hop passes it the same way.
+    with pytest.raises(PermanentExtractionError, match="loopback"):
+        extract_media(origin.url("/video/guarded"), Settings(socket_timeout=1.0))
+    with pytest.raises(PermanentExtractionError, match="loopback"):
+        extract_media(origin.url("/redirect?to=/video/guarded"), Settings(socket_timeout=1.0))
+    assert origin.hits("/video/guarded") == 0 and origin.hits("/redirect") == 0
+
+
+def test_yt_dlp_uses_its_urllib_handler_as_on_lambda(origin: OriginServer):
+    extract_media(origin.url("/video/handler"), SETTINGS)
+    assert list(_REQUEST_HANDLERS) == ["Urllib"]

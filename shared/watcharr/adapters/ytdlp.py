@@ -10,22 +10,31 @@ configuration files (the API never reads them; only yt-dlp's command line does),
 the real retrying), ``socket_timeout`` on every request, the configured outbound proxy if any, and
 metadata even when a site withholds the media (``ignore_no_formats_error``: yt-dlp then only warns
 "Requested format is not available", which is what YouTube without a JavaScript runtime leads to).
+
+The SSRF guard sits where yt-dlp opens sockets: unless private addresses are allowed (local mode),
+every connection — the first page, each redirect hop, every request an extractor makes on its own —
+is refused when the address it resolved to is not public. yt-dlp uses its urllib handler everywhere,
+as on Lambda (whose layer has no ``requests``), so that one socket factory is the only way out.
 """
 
 from __future__ import annotations
 
 import functools
+import ipaddress
+from contextvars import ContextVar
 from dataclasses import dataclass
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from watcharr.adapters.netguard import address_problem
 from watcharr.adapters.secrets import ytdlp_cookie_file
 from watcharr.domain.extraction_errors import (
     NO_TITLE,
     NOT_A_SINGLE_VIDEO,
     NOT_MEDIA,
     ExtractionError,
+    ExtractionFailure,
     PermanentExtractionError,
     TransientExtractionError,
     classify_extraction_error,
@@ -88,13 +97,45 @@ class _YtDlpLog:
         logger.warning("yt-dlp error", extra={"ytdlp_message": redact_secrets(message)})
 
 
+# Whether the extraction running in this context may connect to non-public addresses (local mode).
+_ALLOW_PRIVATE: ContextVar[bool] = ContextVar("ytdlp_allow_private", default=False)
+
+
+class BlockedConnection(OSError):
+    """The SSRF guard refused a connection yt-dlp was about to open."""
+
+
+def _guarded(create_socket: Any) -> Any:
+    def connect(ip_addr: tuple[Any, ...], timeout: Any, source_address: Any) -> Any:
+        address = ipaddress.ip_address(str(ip_addr[4][0]).split("%")[0])
+        problem = None if _ALLOW_PRIVATE.get() else address_problem(address)
+        if problem is not None:
+            raise BlockedConnection(f"refused to fetch from {address}: it is {problem}")
+        return create_socket(ip_addr, timeout, source_address)
+
+    return connect
+
+
 @functools.cache
 def _yt_dlp() -> ModuleType:
-    """Import yt-dlp once and turn off plugin loading for the whole process (its ``--no-plugin-dirs``)."""
+    """Import yt-dlp once: no plugins (its ``--no-plugin-dirs``), urllib only, sockets behind the guard."""
     import yt_dlp
     import yt_dlp.globals
+    from yt_dlp.networking import _helper, _urllib
+    from yt_dlp.networking.common import _REQUEST_HANDLERS
 
     yt_dlp.globals.plugin_dirs.value = []
+    for name in [n for n in _REQUEST_HANDLERS if n != "Urllib"]:
+        del _REQUEST_HANDLERS[name]
+    unguarded = _helper.create_connection
+
+    def create_connection(
+        address: tuple[str, int], timeout: Any = None, source_address: Any = None, **kwargs: Any
+    ) -> Any:
+        create_socket = kwargs.pop("_create_socket_func", _helper._socket_connect)
+        return unguarded(address, timeout, source_address, _create_socket_func=_guarded(create_socket))
+
+    _urllib.create_connection = create_connection
     return yt_dlp
 
 
@@ -126,13 +167,16 @@ def _options(
     }
 
 
-def _run(url: str, params: dict[str, Any]) -> dict[str, Any]:
+def _run(url: str, params: dict[str, Any], allow_private: bool) -> dict[str, Any]:
     yt_dlp = _yt_dlp()
+    policy = _ALLOW_PRIVATE.set(allow_private)
     try:
         with yt_dlp.YoutubeDL(params) as ydl:
             info: dict[str, Any] = ydl.extract_info(url, download=False)
     except yt_dlp.utils.YoutubeDLError as exc:
         raise _classified(exc) from exc
+    finally:
+        _ALLOW_PRIVATE.reset(policy)
     return info
 
 
@@ -149,6 +193,8 @@ def _classified(exc: BaseException) -> ExtractionError:
         if current is None or id(current) in seen:
             continue
         seen.add(id(current))
+        if isinstance(current, BlockedConnection):
+            return extraction_error(ExtractionFailure(reason=str(current), retryable=False, code="blocked_address"))
         if isinstance(current, HTTPError):
             http_status = current.status
         elif isinstance(current, TransportError):
@@ -158,7 +204,11 @@ def _classified(exc: BaseException) -> ExtractionError:
         if isinstance(exc_info, tuple) and len(exc_info) == 3:
             pending.append(exc_info[1])
         cause = getattr(current, "cause", None)
-        pending.extend([cause if isinstance(cause, BaseException) else None, current.__cause__])
+        # urllib's URLError keeps the socket error in `reason`, not in the exception chain.
+        reason = getattr(current, "reason", None)
+        pending.extend(
+            [value if isinstance(value, BaseException) else None for value in (cause, reason, current.__cause__)]
+        )
     message = str(getattr(exc, "msg", None) or exc)
     return extraction_error(classify_extraction_error(message, http_status, network_error=network_error))
 
@@ -223,7 +273,7 @@ def extract_media(url: str, settings: Settings, *, is_short_hint: bool = False) 
     TransientExtractionError (timeout, connection failure, 5xx, 429, YouTube's bot check).
     """
     log = _YtDlpLog()
-    info = _run(url, _options(settings, log, noplaylist=True, playlist_end=None))
+    info = _run(url, _options(settings, log, noplaylist=True, playlist_end=None), settings.allow_private_network)
     if info.get("_type") in _PLAYLIST_TYPES:
         raise extraction_error(NOT_A_SINGLE_VIDEO)
     refusal = first_refusal(log.warnings)
@@ -278,7 +328,7 @@ def list_playlist(url: str, settings: Settings, limit: int) -> PlaylistListing:
     """
     log = _YtDlpLog()
     # One entry past the limit tells whether anything was left out when the site gives no total.
-    info = _run(url, _options(settings, log, noplaylist=False, playlist_end=limit + 1))
+    info = _run(url, _options(settings, log, noplaylist=False, playlist_end=limit + 1), settings.allow_private_network)
     if info.get("_type") not in _PLAYLIST_TYPES:
         page_url = str(info.get("webpage_url") or url)
         return PlaylistListing(title=info.get("fulltitle") or None, entries=[page_url], total=1, left_out=0)
