@@ -8,7 +8,10 @@ import logging
 import sqlite3
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from tests.support.lambda_env import LambdaWorld, create_user
+from tests.support.origin import OriginServer
 from watcharr.adapters.query_client import query_client_for
 from watcharr.adapters.queues import QueuePublisher
 from watcharr.logic.schedule import plan_reconcile, send
@@ -111,3 +114,28 @@ def test_tokens_never_reach_the_logs(lambda_world: LambdaWorld) -> None:
     assert token not in logged and token.upper() not in logged
     assert "f" * 64 not in logged
     assert json.dumps(token) not in logged
+
+
+def test_on_aws_a_link_to_a_private_address_fails_without_being_fetched(
+    lambda_world: LambdaWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given the AWS setting (the template sets it false) and pages on 127.0.0.1 and a redirect to one
+    with OriginServer() as origin:
+        token = create_user(lambda_world, "alice")
+        monkeypatch.setenv("WATCHARR_ALLOW_PRIVATE_NETWORK", "false")
+        get_settings.cache_clear()
+        links = [{"url": origin.url("/video/secret")}, {"url": origin.url("/redirect?to=/video/secret")}]
+        links.append({"url": "http://169.254.169.254/latest/meta-data/"})
+
+        # When they are added
+        _, accepted = lambda_world.call_api("POST", "/api/shortcuts/add-videos", body=links, token=token)
+        lambda_world.run_pipeline()
+
+        # Then the metadata address is refused at once, the others fail with the reason, and nothing
+        # was ever sent to those addresses
+        assert [r["status"] for r in accepted["results"]] == ["QUEUED", "QUEUED", "NOK"]
+        assert "reserved network address" in accepted["results"][2]["reason"]
+        _, job = lambda_world.call_api("GET", f"/api/jobs/{accepted['jobId']}", token=token)
+        assert [item["state"] for item in job["items"]] == ["failed", "failed"]
+        assert all("loopback" in item["reason"] for item in job["items"])
+        assert origin.hits("/video/secret") == 0 and origin.hits("/redirect") == 0

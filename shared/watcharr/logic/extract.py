@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from watcharr.adapters.netguard import BlockedUrl, ensure_fetchable
 from watcharr.adapters.oembed import OEmbedError, fetch_oembed
 from watcharr.adapters.secrets import youtube_api_key
 from watcharr.adapters.youtube_data_api import YouTubeApiError, fetch_videos, list_playlist_videos
@@ -68,8 +67,8 @@ def extract(request: ExtractRequest, settings: Settings, attempt: int) -> Extrac
         return _add_apple_episode(request, settings, attempt)
     if request.kind == "youtube_batch":
         return _extract_youtube_batch(request, settings, attempt)
+    # No URL check here: yt-dlp's sockets pass the SSRF guard (adapters/ytdlp.py) on every hop.
     try:
-        ensure_fetchable(request.url, allow_private=settings.allow_private_network)
         if request.kind == "playlist":
             return _expand_playlist(request, settings)
         try:
@@ -79,7 +78,7 @@ def extract(request: ExtractRequest, settings: Settings, attempt: int) -> Extrac
             if exc.code != NOT_A_SINGLE_VIDEO.code or not _expandable(request):
                 raise
             return _expand_playlist(request, settings)
-    except (BlockedUrl, PermanentExtractionError) as exc:
+    except PermanentExtractionError as exc:
         return _failed(request, str(exc), attempt)
     except TransientExtractionError as exc:
         if attempt < settings.extract_max_receive_count and not request.refresh:
