@@ -132,3 +132,20 @@ def test_openapi_document_needs_no_token(lambda_world: LambdaWorld) -> None:
     status, body = lambda_world.call_api("GET", "/api/openapi.json")
     assert status == 200
     assert "/api/shortcuts/add-episode" in body["paths"]
+
+
+def test_users_only_see_their_own_episodes(lambda_world: LambdaWorld, token: str) -> None:
+    from tests.support.builders import media
+    from watcharr.adapters.queues import QueuePublisher
+    from watcharr.models.messages import EpisodeExtracted
+
+    other = create_user(lambda_world, "bob")
+    publisher = QueuePublisher(
+        lambda_world.queue_urls["ExtractQueue"], lambda_world.queue_urls["ResultsQueue"], lambda_world.sqs
+    )
+    publisher.send_results([EpisodeExtracted(user_id=1, media=media("youtube:aaaaaaaaaaa", "Alice's video"))])
+    lambda_world.run_persister()
+    _, mine = lambda_world.call_api("GET", "/api/episodes", token=token)
+    _, theirs = lambda_world.call_api("GET", "/api/episodes", token=other)
+    assert [e["title"] for e in mine["episodes"]] == ["Alice's video"]
+    assert theirs["episodes"] == []

@@ -139,3 +139,28 @@ def test_on_aws_a_link_to_a_private_address_fails_without_being_fetched(
         assert [item["state"] for item in job["items"]] == ["failed", "failed"]
         assert all("loopback" in item["reason"] for item in job["items"])
         assert origin.hits("/video/secret") == 0 and origin.hits("/redirect") == 0
+
+
+def test_an_extractor_that_dies_mid_item_is_retried_and_the_item_still_lands(
+    lambda_world: LambdaWorld,
+) -> None:
+    with OriginServer() as origin:
+        token = create_user(lambda_world, "alice")
+        _, accepted = lambda_world.call_api(
+            "POST",
+            "/api/shortcuts/add-episode",
+            body={"url": origin.url("/video/v1?title=Survivor")},
+            token=token,
+        )
+        lambda_world.run_persister()
+        # The extractor receives the request and dies (crash or Lambda timeout): no result, no delete.
+        (message,) = lambda_world.receive("ExtractQueue")
+        # Its visibility timeout passes and SQS hands the request out again.
+        lambda_world.sqs.change_message_visibility(
+            QueueUrl=lambda_world.queue_urls["ExtractQueue"],
+            ReceiptHandle=message["ReceiptHandle"],
+            VisibilityTimeout=0,
+        )
+        lambda_world.run_pipeline()
+        _, job = lambda_world.call_api("GET", f"/api/jobs/{accepted['jobId']}", token=token)
+        assert [(i["state"], i["title"]) for i in job["items"]] == [("added", "Survivor")]
