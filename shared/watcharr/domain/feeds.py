@@ -373,13 +373,19 @@ def parse_feed(body: bytes, feed_url: str) -> ParsedFeed:
     JSON, binary, empty) or declares XML entities raises ``FeedParseError``.
     """
     _refuse_entities(body, feed_url)
-    parsed = feedparser.parse(
-        io.BytesIO(body),
-        # Every text is reduced to plain text and every URL resolved against feed_url below, so
-        # feedparser's sanitising and URL rewriting inside HTML would be wasted work.
-        sanitize_html=False,
-        resolve_relative_uris=False,
-    )
+    try:
+        parsed = feedparser.parse(
+            io.BytesIO(body),
+            # Every text is reduced to plain text and every URL resolved against feed_url below, so
+            # feedparser's sanitising and URL rewriting inside HTML would be wasted work.
+            sanitize_html=False,
+            resolve_relative_uris=False,
+        )
+    except Exception as exc:
+        # feedparser itself crashes on some damaged markup (a stray ``</width>`` raises TypeError).
+        raise FeedParseError(
+            f"{feed_url} is too damaged to read (the feed parser failed with {type(exc).__name__})"
+        ) from exc
     if not parsed.get("version"):
         raise FeedParseError(f"{feed_url} is not an RSS or Atom feed ({_looks_like(body)})")
     warnings: list[str] = []

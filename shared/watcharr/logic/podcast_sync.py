@@ -113,7 +113,7 @@ def sync_feed(request: ExtractRequest, settings: Settings, attempt: int) -> Extr
             ]
         )
     try:
-        parsed = _parse(response.body, feed_url)
+        parsed = parse_feed(response.body, feed_url)
     except FeedParseError as exc:
         return retry_or_fail(str(exc), retryable=False, final_url=response.final_url, feed_url=moved_to)
     if parsed.warnings:
@@ -144,20 +144,6 @@ def sync_feed(request: ExtractRequest, settings: Settings, attempt: int) -> Extr
         new_episodes=len(fresh),
     )
     return Extraction(results=[*episodes, done])
-
-
-def _parse(body: bytes, feed_url: str) -> ParsedFeed:
-    """parse_feed, with feedparser's own crashes on damaged markup (a stray ``</width>`` raises a
-    TypeError inside it) turned into a readable FeedParseError."""
-    try:
-        return parse_feed(body, feed_url)
-    except FeedParseError:
-        raise
-    except Exception as exc:
-        logger.exception("the feed parser failed", extra={"feed_url": feed_url})
-        raise FeedParseError(
-            f"{feed_url} is too damaged to read (the feed parser failed with {type(exc).__name__})"
-        ) from exc
 
 
 def _batches(episodes: list[MediaMetadata]) -> list[list[MediaMetadata]]:
@@ -253,7 +239,7 @@ def add_apple_episode(request: ExtractRequest, settings: Settings, attempt: int)
             allow_private=settings.allow_private_network,
             timeout=settings.feed_timeout,
         )
-        matched = match_feed_episode(_parse(response.body, feed_url), record)
+        matched = match_feed_episode(parse_feed(response.body, feed_url), record)
     except FeedFetchError as exc:
         if exc.retryable and attempt < settings.extract_max_receive_count:
             raise RetryLater(exc.reason) from exc
