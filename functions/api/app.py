@@ -315,4 +315,15 @@ app.enable_swagger(path=DOCS_PATH, **OPENAPI_INFO)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return refusal(event) or app.resolve(event, context)
+    return refusal(event) or app.resolve(as_json(event), context)
+
+
+def as_json(event: dict[str, Any]) -> dict[str, Any]:
+    """Bodies are JSON whatever the client labelled them: `curl -d` says form-urlencoded, some
+    Shortcuts say nothing at all."""
+    headers = event.get("headers") or {}
+    declared = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
+    if event.get("body") and "json" not in declared.lower():
+        headers = {k: v for k, v in headers.items() if k.lower() != "content-type"}
+        event = {**event, "headers": {**headers, "content-type": content_types.APPLICATION_JSON}}
+    return event

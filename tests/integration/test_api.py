@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.support.lambda_env import LambdaWorld, create_user
@@ -149,3 +151,14 @@ def test_users_only_see_their_own_episodes(lambda_world: LambdaWorld, token: str
     _, theirs = lambda_world.call_api("GET", "/api/episodes", token=other)
     assert [e["title"] for e in mine["episodes"]] == ["Alice's video"]
     assert theirs["episodes"] == []
+
+
+@pytest.mark.parametrize("content_type", [None, "application/x-www-form-urlencoded", "text/plain"])
+def test_a_json_body_is_read_whatever_its_content_type(
+    lambda_world: LambdaWorld, token: str, content_type: str | None
+) -> None:
+    event_headers = {"content-type": content_type}
+    status, body = lambda_world.call_api(
+        "POST", "/api/shortcuts/add-episode", raw_body=json.dumps({"url": VIDEO}), token=token, headers=event_headers
+    )
+    assert status == 202, body

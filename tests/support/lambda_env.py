@@ -52,13 +52,14 @@ def http_event(
     raw_body: str | None = None,
     token: str | None = None,
     query: str = "",
-    headers: dict[str, str] | None = None,
+    headers: dict[str, str | None] | None = None,
 ) -> dict[str, Any]:
     """An API Gateway HTTP API (payload 2.0) event, as the ApiFunction receives it on AWS."""
     all_headers = {"content-type": "application/json", "user-agent": "tests"}
     if token is not None:
         all_headers["x-api-token"] = token
     all_headers.update(headers or {})
+    all_headers = {k: v for k, v in all_headers.items() if v is not None}  # None removes a header
     text = raw_body if raw_body is not None else (json.dumps(body) if body is not None else None)
     params = dict(p.split("=", 1) if "=" in p else (p, "") for p in query.split("&") if p)
     now = time.time()
