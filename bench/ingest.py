@@ -49,7 +49,9 @@ class Workload:
         return self.latencies.get(path, 0.0)
 
 
-def draw_workload(count: int, seed: int = SEED, low: float = LATENCY_RANGE[0], high: float = LATENCY_RANGE[1]) -> Workload:
+def draw_workload(
+    count: int, seed: int = SEED, low: float = LATENCY_RANGE[0], high: float = LATENCY_RANGE[1]
+) -> Workload:
     """``count`` video pages with latencies drawn uniformly from [low, high) by a seeded generator."""
     rng = random.Random(seed)
     paths = [f"/video/bench-{index:05d}" for index in range(count)]
@@ -167,13 +169,17 @@ def cpu_per_extraction(origin: OriginServer, count: int) -> float:
     return (time.process_time() - began) / count
 
 
-def run(urls: int, concurrencies: list[int], headline: list[int], work_dir: Path | None = None) -> SectionResult:
+def run(
+    urls: int, concurrencies: list[int], headline: list[int], work_dir: Path | None = None
+) -> SectionResult:
     """Measure the stack, the baseline and the limit at each concurrency; targets at ``headline`` Cs."""
     result = SectionResult(TITLE)
     workload = draw_workload(urls)
-    with quiet_service_logs(), OriginServer(latency=workload.latency) as origin, tempfile.TemporaryDirectory(
-        dir=work_dir
-    ) as tmp:
+    with (
+        quiet_service_logs(),
+        OriginServer(latency=workload.latency) as origin,
+        tempfile.TemporaryDirectory(dir=work_dir) as tmp,
+    ):
         cpu = cpu_per_extraction(origin, max(5, min(30, urls // 5)))
         runs: dict[int, StackRun] = {}
         baselines: dict[int, float] = {}

@@ -22,7 +22,7 @@ from pydantic import BaseModel
 
 from watcharr import limits
 from watcharr.adapters.query_client import QueryFailed, query_client_for
-from watcharr.adapters.queues import QueuePublisher
+from watcharr.adapters.queues import publisher_for
 from watcharr.domain.urls import UnsupportedLink
 from watcharr.logic.auth import Authenticator, NotAuthenticated, User
 from watcharr.logic.ingest import LinkRequest, plan_job, submit_job, wait_for_item
@@ -75,12 +75,6 @@ def documented(answers: dict[int, tuple[str, type[BaseModel]]]) -> dict[int, Ope
             "content": {content_types.APPLICATION_JSON: {"model": model}},
         }
     return responses
-
-
-@lru_cache(maxsize=1)
-def publisher() -> QueuePublisher:
-    settings = get_settings()
-    return QueuePublisher(settings.extract_queue_url, settings.results_queue_url)
 
 
 @lru_cache(maxsize=1)
@@ -175,7 +169,7 @@ def add_episode(
     if not plan.accepted:
         return error(422, plan.results[0].reason or "not a supported link")
     logger.set_correlation_id(plan.job_id)
-    submit_job(publisher(), plan)
+    submit_job(publisher_for(get_settings()), plan)
     metrics.add_metric(name="UrlsAccepted", unit=MetricUnit.Count, value=1)
     queued = AddEpisodeAnswer(success=True, jobId=plan.job_id, status="queued")
     item_id = plan.requests[0].item_id
@@ -222,7 +216,7 @@ def add_videos(
             results=[r.model_dump(exclude_none=True) for r in plan.results],
         )
     logger.set_correlation_id(plan.job_id)
-    submit_job(publisher(), plan)
+    submit_job(publisher_for(get_settings()), plan)
     metrics.add_metric(name="UrlsAccepted", unit=MetricUnit.Count, value=plan.accepted)
     answer = AddVideosAnswer(success=True, jobId=plan.job_id, results=plan.results)
     return Response(202, content_types.APPLICATION_JSON, answer.model_dump_json(exclude_none=True))
@@ -266,8 +260,8 @@ def subscribe(body: SubscribeBody) -> Response[Any]:
     mine = query_client_for(get_settings())(ListSubscriptions(user_id=user.id))["subscriptions"]
     backfill = None if body.backfill == "all" else body.backfill
     plan = plan_subscription(user.id, feed_url, body.tag, backfill, mine)
-    publisher().send_results([plan.added])
-    publisher().send_extract_requests([plan.first_sync])
+    publisher_for(get_settings()).send_results([plan.added])
+    publisher_for(get_settings()).send_extract_requests([plan.first_sync])
     return json_answer(202, {"success": True, "subscriptionId": plan.subscription_id, "feedUrl": feed_url})
 
 
@@ -287,7 +281,9 @@ def unsubscribe(subscription_id: Annotated[str, Path(pattern=r"^[0-9a-f]{20}$")]
     mine = query_client_for(get_settings())(ListSubscriptions(user_id=user.id))["subscriptions"]
     if not any(sub["id"] == subscription_id for sub in mine):
         return error(404, "no such subscription")
-    publisher().send_results([SubscriptionRemoved(subscription_id=subscription_id, user_id=user.id)])
+    publisher_for(get_settings()).send_results(
+        [SubscriptionRemoved(subscription_id=subscription_id, user_id=user.id)]
+    )
     return json_answer(200, {"success": True, "subscriptionId": subscription_id})
 
 

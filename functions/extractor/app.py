@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -10,7 +9,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from watcharr.adapters.queues import QueuePublisher
+from watcharr.adapters.queues import publisher_for
 from watcharr.logic.extract import extract
 from watcharr.models.messages import EpisodeExtracted, ExtractRequest, ItemFailed
 from watcharr.observability import logger, metrics, tracer
@@ -19,12 +18,6 @@ from watcharr.settings import get_settings
 # A transient failure is an expected outcome, not a function error: the record goes back to the
 # queue through batchItemFailures even when it is the whole batch.
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
-
-
-@lru_cache(maxsize=1)
-def publisher() -> QueuePublisher:
-    settings = get_settings()
-    return QueuePublisher(settings.extract_queue_url, settings.results_queue_url)
 
 
 @tracer.capture_method
@@ -39,8 +32,8 @@ def record_handler(record: SQSRecord) -> None:
     )
     extraction = extract(request, get_settings(), attempt)
     # Results first: a playlist's children must be items of the job before any of them can finish.
-    publisher().send_results(extraction.results)
-    publisher().send_extract_requests(extraction.requests)
+    publisher_for(get_settings()).send_results(extraction.results)
+    publisher_for(get_settings()).send_extract_requests(extraction.requests)
     added = sum(isinstance(m, EpisodeExtracted) for m in extraction.results)
     failed = sum(isinstance(m, ItemFailed) for m in extraction.results)
     if added:

@@ -3,23 +3,16 @@ re-extract episodes whose metadata is partial."""
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from watcharr.adapters.query_client import query_client_for
-from watcharr.adapters.queues import QueuePublisher
+from watcharr.adapters.queues import publisher_for
 from watcharr.logic.schedule import plan_feed_sync, plan_metadata_refresh, plan_reconcile, send
 from watcharr.observability import logger, metrics, tracer
 from watcharr.settings import get_settings
-
-
-@lru_cache(maxsize=1)
-def publisher() -> QueuePublisher:
-    settings = get_settings()
-    return QueuePublisher(settings.extract_queue_url, settings.results_queue_url)
 
 
 @logger.inject_lambda_context
@@ -29,11 +22,11 @@ def handler(event: Any, context: LambdaContext) -> dict[str, Any]:
     """The event is not read: EventBridge Scheduler may deliver `{}`, a string or nothing at all."""
     query = query_client_for(get_settings())
     feeds = plan_feed_sync(query)
-    send(publisher(), feeds)
+    send(publisher_for(get_settings()), feeds)
     stale = plan_reconcile(query)
-    send(publisher(), stale)
+    send(publisher_for(get_settings()), stale)
     refresh = plan_metadata_refresh(query, youtube_batches=get_settings().youtube_api_configured)
-    send(publisher(), refresh)
+    send(publisher_for(get_settings()), refresh)
     metrics.add_metric(name="FeedsQueued", unit=MetricUnit.Count, value=len(feeds.requests))
     metrics.add_metric(name="ItemsRequeued", unit=MetricUnit.Count, value=len(stale.requests))
     metrics.add_metric(name="RefreshRequestsQueued", unit=MetricUnit.Count, value=len(refresh.requests))

@@ -40,7 +40,11 @@ def test_every_operation_conforms_to_its_schema(stack: StackProcess) -> None:
         )
         def check(case: Any) -> None:
             nonlocal cases
-            if case.query and isinstance(case.query.get("wait"), int) and case.query["wait"] > MAX_WAIT_IN_TESTS:
+            if (
+                case.query
+                and isinstance(case.query.get("wait"), int)
+                and case.query["wait"] > MAX_WAIT_IN_TESTS
+            ):
                 case.query["wait"] = MAX_WAIT_IN_TESTS
             case.call_and_validate(
                 base_url=stack.url,

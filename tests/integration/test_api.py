@@ -159,6 +159,10 @@ def test_a_json_body_is_read_whatever_its_content_type(
 ) -> None:
     event_headers = {"content-type": content_type}
     status, body = lambda_world.call_api(
-        "POST", "/api/shortcuts/add-episode", raw_body=json.dumps({"url": VIDEO}), token=token, headers=event_headers
+        "POST",
+        "/api/shortcuts/add-episode",
+        raw_body=json.dumps({"url": VIDEO}),
+        token=token,
+        headers=event_headers,
     )
     assert status == 202, body

@@ -22,7 +22,6 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
-from tests.support.lambda_env import create_queues
 from tests.support.origin import OriginServer
 from tests.support.stack import running_stack
 from watcharr import cli
@@ -30,6 +29,7 @@ from watcharr.adapters.queues import RESULTS_MESSAGE_GROUP
 from watcharr.adapters.store import WriteStore, connect_writer
 from watcharr.domain.tokens import hash_token
 from watcharr.local.functions import REPO_ROOT
+from watcharr.local.runner import create_queues
 from watcharr.local.template import load_template
 from watcharr.logic.persist import apply_result
 from watcharr.models.messages import TokenRotated, UserCreated, parse_result
@@ -67,7 +67,8 @@ def moto() -> Iterator[Moto]:
     endpoint = f"http://{host}:{port}"
     sqs = boto3.client("sqs", endpoint_url=endpoint, region_name="us-east-1")
     try:
-        yield Moto(endpoint, sqs, create_queues(sqs, load_template(REPO_ROOT / "template.yaml")))
+        queues = create_queues(sqs, load_template(REPO_ROOT / "template.yaml"))
+        yield Moto(endpoint, sqs, {logical_id: queue.url for logical_id, queue in queues.items()})
     finally:
         server.stop()
         assert server._server is not None

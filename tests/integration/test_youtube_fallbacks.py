@@ -451,7 +451,9 @@ def test_the_key_never_reaches_logs_job_reasons_or_messages(
 def test_yt_dlp_goes_through_the_configured_proxy() -> None:
     with OriginServer() as origin, CountingProxy() as proxy:
         url = origin.url("/video/proxied")
-        media = extract_media(url, Settings(socket_timeout=2, ytdlp_proxy=proxy.url, allow_private_network=True))
+        media = extract_media(
+            url, Settings(socket_timeout=2, ytdlp_proxy=proxy.url, allow_private_network=True)
+        )
         direct = origin.hits("/video/proxied")
 
     assert media.title == "Test video proxied"

@@ -24,6 +24,7 @@ from moto import mock_aws
 from watcharr.adapters import query_client, queues
 from watcharr.local.context import LocalContext
 from watcharr.local.functions import REPO_ROOT, load_function
+from watcharr.local.runner import create_queues
 from watcharr.local.template import load_template
 from watcharr.settings import get_settings
 
@@ -32,6 +33,7 @@ def reset_process_state() -> None:
     """Forget every per-container cache (clients, settings, connections) between tests."""
     get_settings.cache_clear()
     queues.sqs_client.cache_clear()
+    queues.publisher_for.cache_clear()
     query_client.query_client_for.cache_clear()
     loaded = [m for name, m in list(sys.modules.items()) if name.startswith("watcharr_functions.")]
     for module in loaded:
@@ -215,7 +217,7 @@ def lambda_world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[La
     with mock_aws():
         sqs = boto3.client("sqs", region_name="us-east-1")
         stack = load_template(REPO_ROOT / "template.yaml")
-        urls = create_queues(sqs, stack)
+        urls = {logical_id: queue.url for logical_id, queue in create_queues(sqs, stack).items()}
         database = tmp_path / "watcharr.db"
         monkeypatch.setenv("WATCHARR_EXTRACT_QUEUE_URL", urls["ExtractQueue"])
         monkeypatch.setenv("WATCHARR_RESULTS_QUEUE_URL", urls["ResultsQueue"])
@@ -227,20 +229,6 @@ def lambda_world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[La
         reset_process_state()
         yield LambdaWorld(sqs=sqs, queue_urls=urls, database=database, stack=stack)
         reset_process_state()
-
-
-def create_queues(sqs: Any, stack: Any) -> dict[str, str]:
-    """Create the template's queues (the reader lists DLQs first) with the attributes it declares."""
-    urls: dict[str, str] = {}
-    arns: dict[str, str] = {}
-    for spec in stack.queues:
-        dlq_arn = arns.get(spec.dlq_logical_id) if spec.dlq_logical_id else None
-        url = sqs.create_queue(QueueName=spec.name, Attributes=spec.sqs_attributes(dlq_arn))["QueueUrl"]
-        urls[spec.logical_id] = url
-        arns[spec.logical_id] = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
-            "Attributes"
-        ]["QueueArn"]
-    return urls
 
 
 def create_user(world: LambdaWorld, username: str) -> str:

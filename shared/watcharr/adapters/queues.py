@@ -9,8 +9,8 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from watcharr import limits
 from watcharr.models.messages import ExtractRequest, ResultMessage
+from watcharr.settings import Settings
 
 # One group: the FIFO queue hands the persister one message at a time, in order (invariant 1).
 RESULTS_MESSAGE_GROUP = "watcharr"
@@ -84,6 +84,7 @@ class QueuePublisher:
         raise QueueSendError(f"SQS refused {len(entries)} message(s) for {queue_url}")
 
 
-def message_fits(message: ResultMessage) -> bool:
-    """Whether a message stays under the size the queues are given (limits.MAX_MESSAGE_BYTES)."""
-    return len(message.model_dump_json(exclude_none=True).encode()) <= limits.MAX_MESSAGE_BYTES
+@lru_cache(maxsize=1)
+def publisher_for(settings: Settings) -> QueuePublisher:
+    """The process's publisher to the queues its settings name (one per Lambda container)."""
+    return QueuePublisher(settings.extract_queue_url, settings.results_queue_url)

@@ -194,7 +194,9 @@ def _classified(exc: BaseException) -> ExtractionError:
             continue
         seen.add(id(current))
         if isinstance(current, BlockedConnection):
-            return extraction_error(ExtractionFailure(reason=str(current), retryable=False, code="blocked_address"))
+            return extraction_error(
+                ExtractionFailure(reason=str(current), retryable=False, code="blocked_address")
+            )
         if isinstance(current, HTTPError):
             http_status = current.status
         elif isinstance(current, TransportError):
@@ -207,7 +209,10 @@ def _classified(exc: BaseException) -> ExtractionError:
         # urllib's URLError keeps the socket error in `reason`, not in the exception chain.
         reason = getattr(current, "reason", None)
         pending.extend(
-            [value if isinstance(value, BaseException) else None for value in (cause, reason, current.__cause__)]
+            [
+                value if isinstance(value, BaseException) else None
+                for value in (cause, reason, current.__cause__)
+            ]
         )
     message = str(getattr(exc, "msg", None) or exc)
     return extraction_error(classify_extraction_error(message, http_status, network_error=network_error))
@@ -273,7 +278,9 @@ def extract_media(url: str, settings: Settings, *, is_short_hint: bool = False) 
     TransientExtractionError (timeout, connection failure, 5xx, 429, YouTube's bot check).
     """
     log = _YtDlpLog()
-    info = _run(url, _options(settings, log, noplaylist=True, playlist_end=None), settings.allow_private_network)
+    info = _run(
+        url, _options(settings, log, noplaylist=True, playlist_end=None), settings.allow_private_network
+    )
     if info.get("_type") in _PLAYLIST_TYPES:
         raise extraction_error(NOT_A_SINGLE_VIDEO)
     refusal = first_refusal(log.warnings)
@@ -328,7 +335,9 @@ def list_playlist(url: str, settings: Settings, limit: int) -> PlaylistListing:
     """
     log = _YtDlpLog()
     # One entry past the limit tells whether anything was left out when the site gives no total.
-    info = _run(url, _options(settings, log, noplaylist=False, playlist_end=limit + 1), settings.allow_private_network)
+    info = _run(
+        url, _options(settings, log, noplaylist=False, playlist_end=limit + 1), settings.allow_private_network
+    )
     if info.get("_type") not in _PLAYLIST_TYPES:
         page_url = str(info.get("webpage_url") or url)
         return PlaylistListing(title=info.get("fulltitle") or None, entries=[page_url], total=1, left_out=0)

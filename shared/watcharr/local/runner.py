@@ -306,6 +306,10 @@ class LocalStack:
     def _start_moto(self) -> None:
         from moto.server import ThreadedMotoServer
 
+        from watcharr.local.moto_clock import use_cheap_clock
+
+        # Without it every SQS call scans the queue with a slow clock: a backlog of thousands crawls.
+        use_cheap_clock()
         # werkzeug logs every request at INFO.
         logging.getLogger("werkzeug").setLevel(
             logging.DEBUG if self.options.log_level == "DEBUG" else logging.WARNING

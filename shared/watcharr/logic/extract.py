@@ -84,10 +84,11 @@ def extract(request: ExtractRequest, settings: Settings, attempt: int) -> Extrac
         if attempt < settings.extract_max_receive_count and not request.refresh:
             raise RetryLater(str(exc)) from exc
         return _failed(request, f"gave up after {attempt} attempts: {exc}", attempt)
-    return Extraction(results=[_episode(request, media)])
+    return Extraction(results=[episode_extracted(request, media)])
 
 
-def _episode(request: ExtractRequest, media: MediaMetadata) -> EpisodeExtracted:
+def episode_extracted(request: ExtractRequest, media: MediaMetadata) -> EpisodeExtracted:
+    """The result for a request whose media was found, carrying the request's time, job item and tag."""
     return EpisodeExtracted(
         at=request.at,
         user_id=request.user_id,
@@ -207,7 +208,7 @@ def _extract_youtube_batch(request: ExtractRequest, settings: Settings, attempt:
         if media is None:
             extraction.requests.append(single)
         else:
-            extraction.results.append(_episode(single, media))
+            extraction.results.append(episode_extracted(single, media))
     return extraction
 
 

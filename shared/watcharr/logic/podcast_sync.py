@@ -41,11 +41,10 @@ from watcharr.domain.feeds import (
     select_new_episodes,
 )
 from watcharr.domain.urls import apple_podcast_ids
-from watcharr.logic.extract import Extraction, RetryLater
+from watcharr.logic.extract import Extraction, RetryLater, episode_extracted
 from watcharr.logic.podcasts import storefront
 from watcharr.models.media import ChannelInfo, MediaMetadata
 from watcharr.models.messages import (
-    EpisodeExtracted,
     ExtractRequest,
     FeedChecked,
     FeedEpisodesExtracted,
@@ -252,18 +251,7 @@ def add_apple_episode(request: ExtractRequest, settings: Settings, attempt: int)
         media = media_from_lookup(record, feed_url, show, request.url)
     else:
         return failed(f"{_describe(record)} was found on Apple Podcasts, but {problem}; nothing was added")
-    return Extraction(
-        results=[
-            EpisodeExtracted(
-                at=request.at,
-                user_id=request.user_id,
-                job_id=request.job_id,
-                item_id=request.item_id,
-                media=media,
-                tag=request.tag,
-            )
-        ]
-    )
+    return Extraction(results=[episode_extracted(request, media)])
 
 
 def _describe(record: AppleEpisode) -> str:

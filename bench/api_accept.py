@@ -1,0 +1,147 @@
+"""Section 2: API acceptance — one add-videos request of N links, against the bare sends it makes.
+
+The request goes through the local gateway to an ApiFunction container: token check, validation,
+normalisation, the job's messages to the FIFO queue and one ExtractRequest per link. The bare loop
+sends the very same message bodies in the same SendMessageBatch calls to queues of the same kind
+(created from the template's declarations on the same moto server), with nothing else around them.
+Extractors are kept idle meanwhile: the links point to pages that answer only after a long delay, so
+the extractors' CPU does not weigh on either side.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import threading
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from bench.common import REPO_ROOT, SectionResult, median, quiet_service_logs
+from tests.support.origin import OriginServer
+from tests.support.stack import StackProcess, running_stack
+from watcharr.adapters.queues import RESULTS_MESSAGE_GROUP, _batches
+from watcharr.local.runner import create_queues
+from watcharr.local.template import load_template
+from watcharr.logic.ingest import LinkRequest, plan_job
+
+TITLE = "2. API acceptance"
+# Pages are held until the requests are timed (at most this long), so no extraction runs meanwhile.
+PAGE_HOLD_SECONDS = 25.0
+STACK_ARGS = ("--api-workers", "2", "--parameter", "ExtractionConcurrency=2")
+
+
+def _sqs(stack: StackProcess) -> tuple[Any, dict[str, str]]:
+    """A boto3 client on the stack's moto server and the stack's queue URLs by logical id."""
+    state = json.loads((stack.data_dir / "local.json").read_text())
+    client = boto3.client(
+        "sqs",
+        endpoint_url=state["sqsEndpoint"],
+        region_name=state["region"],
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
+    return client, state["queueUrls"]
+
+
+def _bare_queues(sqs: Any, suffix: str) -> dict[str, str]:
+    """Copies of the template's queues (same attributes, dead-letter queues included) under new names."""
+    spec = load_template(REPO_ROOT / "template.yaml")
+    renamed = tuple(replace(queue, name=f"bench-{suffix}-{queue.name}") for queue in spec.queues)
+    return {logical: queue.url for logical, queue in create_queues(sqs, replace(spec, queues=renamed)).items()}
+
+
+def bare_send_loop(sqs: Any, links: list[str], suffix: str) -> tuple[float, int, int]:
+    """Send what the API would send for ``links`` with nothing but SendMessageBatch calls.
+
+    Returns (seconds, messages, batches). The bodies and their grouping into batches come from the
+    same planning code, computed before the clock starts.
+    """
+    plan = plan_job(1, [LinkRequest(link) for link in links], source="batch")
+    results = [m.model_dump_json(exclude_none=True) for m in plan.messages]
+    dedup = [m.dedup_id() for m in plan.messages]
+    requests = [r.model_dump_json(exclude_none=True) for r in plan.requests]
+    queues = _bare_queues(sqs, suffix)
+    extract_url, results_url = queues["ExtractQueue"], queues["ResultsQueue"]
+    calls: list[tuple[str, list[dict[str, str]]]] = []
+    for batch in _batches(results):
+        entries = [
+            {
+                "Id": str(i),
+                "MessageBody": results[i],
+                "MessageGroupId": RESULTS_MESSAGE_GROUP,
+                "MessageDeduplicationId": dedup[i],
+            }
+            for i in batch
+        ]
+        calls.append((results_url, entries))
+    calls.extend(
+        (extract_url, [{"Id": str(i), "MessageBody": requests[i]} for i in batch]) for batch in _batches(requests)
+    )
+    began = time.perf_counter()
+    for url, entries in calls:
+        answer = sqs.send_message_batch(QueueUrl=url, Entries=entries)
+        if answer.get("Failed"):
+            raise RuntimeError(f"moto refused {len(answer['Failed'])} entries")
+    seconds = time.perf_counter() - began
+    for url in queues.values():
+        sqs.delete_queue(QueueUrl=url)
+    return seconds, len(results) + len(requests), len(calls)
+
+
+def api_request(stack: StackProcess, links: list[str]) -> float:
+    """Seconds from sending one add-videos request to its 202."""
+    body = [{"url": link} for link in links]
+    began = time.perf_counter()
+    status, answer = stack.request("POST", "/api/shortcuts/add-videos", body, timeout=60)
+    seconds = time.perf_counter() - began
+    if status != 202:
+        raise RuntimeError(f"add-videos answered {status}: {answer}")
+    return seconds
+
+
+def run(urls: int, repeats: int, work_dir: Path | None = None) -> SectionResult:
+    """``repeats`` requests of ``urls`` links, each followed by the bare loop; medians of both."""
+    result = SectionResult(TITLE)
+    api_times: list[float] = []
+    bare_times: list[float] = []
+    messages = batches = 0
+    release = threading.Event()
+
+    def hold(path: str) -> float:
+        # Called in the origin's request thread: the page is answered once the timing is over.
+        release.wait(PAGE_HOLD_SECONDS)
+        return 0.0
+
+    with (
+        quiet_service_logs(),
+        OriginServer(latency=hold) as origin,
+        tempfile.TemporaryDirectory(dir=work_dir) as tmp,
+    ):
+        with running_stack(Path(tmp) / "data", args=STACK_ARGS) as stack:
+            sqs, stack_queues = _sqs(stack)
+            # One request first, untimed: the API container's first call loads what a cold start loads.
+            api_request(stack, ["https://example.com/warm-up"])
+            for repeat in range(repeats):
+                links = [origin.url(f"/video/accept-{repeat}-{index:04d}") for index in range(urls)]
+                api_times.append(api_request(stack, links))
+                # Both sides start from an empty extract queue: moto's cost grows with the queue.
+                sqs.purge_queue(QueueUrl=stack_queues["ExtractQueue"])
+                seconds, messages, batches = bare_send_loop(sqs, links, str(repeat))
+                bare_times.append(seconds)
+            release.set()
+    api, bare = median(api_times), median(bare_times)
+    result.add("URLs per request", urls)
+    result.add("messages / SendMessageBatch calls", f"{messages} / {batches}")
+    result.add("time to the 202 (median)", api, "s")
+    result.add("time per URL", api / urls * 1000, "ms")
+    result.add("bare SendMessageBatch loop (median)", bare, "s")
+    result.add("ratio API / bare loop", api / bare, target="≤ 1.5", met=api / bare <= 1.5)
+    result.notes.append(
+        f"{repeats} requests; each side's runs: API {', '.join(f'{t:.2f}' for t in api_times)} s,"
+        f" bare {', '.join(f'{t:.2f}' for t in bare_times)} s."
+    )
+    return result
