@@ -4,16 +4,18 @@ The request goes through the local gateway to an ApiFunction container: token ch
 normalisation, the job's messages to the FIFO queue and one ExtractRequest per link. The bare loop
 sends the very same message bodies in the same SendMessageBatch calls to queues of the same kind
 (created from the template's declarations on the same moto server), with nothing else around them.
-Extractors are kept idle meanwhile: the links point to pages that answer only after a long delay, so
-the extractors' CPU does not weigh on either side.
+Extractors are kept idle meanwhile: the links point to a port that accepts connections and never
+answers, so the extractors' CPU does not weigh on either side.
 """
 
 from __future__ import annotations
 
 import json
+import socket
 import tempfile
-import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -21,7 +23,6 @@ from typing import Any
 import boto3
 
 from bench.common import REPO_ROOT, SectionResult, median, quiet_service_logs
-from tests.support.origin import OriginServer
 from tests.support.stack import StackProcess, running_stack
 from watcharr.adapters.queues import RESULTS_MESSAGE_GROUP, _batches
 from watcharr.local.runner import create_queues
@@ -29,9 +30,17 @@ from watcharr.local.template import load_template
 from watcharr.logic.ingest import LinkRequest, plan_job
 
 TITLE = "2. API acceptance"
-# Pages are held until the requests are timed (at most this long), so no extraction runs meanwhile.
-PAGE_HOLD_SECONDS = 25.0
-STACK_ARGS = ("--api-workers", "2", "--parameter", "ExtractionConcurrency=2")
+# The extractors wait on the silent port; they are stopped, not waited for, when the section ends.
+STACK_ARGS = ("--api-workers", "2", "--shutdown-grace", "0.5", "--parameter", "ExtractionConcurrency=2")
+
+
+@contextmanager
+def silent_site() -> Iterator[str]:
+    """``http://127.0.0.1:<port>`` of a socket that completes connections and never says a word."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(64)
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
 
 
 def _sqs(stack: StackProcess) -> tuple[Any, dict[str, str]]:
@@ -47,14 +56,14 @@ def _sqs(stack: StackProcess) -> tuple[Any, dict[str, str]]:
     return client, state["queueUrls"]
 
 
-def _bare_queues(sqs: Any, suffix: str) -> dict[str, str]:
+def _bare_queues(sqs: Any, suffix: str = "bare") -> dict[str, str]:
     """Copies of the template's queues (same attributes, dead-letter queues included) under new names."""
     spec = load_template(REPO_ROOT / "template.yaml")
     renamed = tuple(replace(queue, name=f"bench-{suffix}-{queue.name}") for queue in spec.queues)
     return {logical: queue.url for logical, queue in create_queues(sqs, replace(spec, queues=renamed)).items()}
 
 
-def bare_send_loop(sqs: Any, links: list[str], suffix: str) -> tuple[float, int, int]:
+def bare_send_loop(sqs: Any, links: list[str], queues: dict[str, str]) -> tuple[float, int, int]:
     """Send what the API would send for ``links`` with nothing but SendMessageBatch calls.
 
     Returns (seconds, messages, batches). The bodies and their grouping into batches come from the
@@ -64,7 +73,6 @@ def bare_send_loop(sqs: Any, links: list[str], suffix: str) -> tuple[float, int,
     results = [m.model_dump_json(exclude_none=True) for m in plan.messages]
     dedup = [m.dedup_id() for m in plan.messages]
     requests = [r.model_dump_json(exclude_none=True) for r in plan.requests]
-    queues = _bare_queues(sqs, suffix)
     extract_url, results_url = queues["ExtractQueue"], queues["ResultsQueue"]
     calls: list[tuple[str, list[dict[str, str]]]] = []
     for batch in _batches(results):
@@ -86,10 +94,7 @@ def bare_send_loop(sqs: Any, links: list[str], suffix: str) -> tuple[float, int,
         answer = sqs.send_message_batch(QueueUrl=url, Entries=entries)
         if answer.get("Failed"):
             raise RuntimeError(f"moto refused {len(answer['Failed'])} entries")
-    seconds = time.perf_counter() - began
-    for url in queues.values():
-        sqs.delete_queue(QueueUrl=url)
-    return seconds, len(results) + len(requests), len(calls)
+    return time.perf_counter() - began, len(results) + len(requests), len(calls)
 
 
 def api_request(stack: StackProcess, links: list[str]) -> float:
@@ -109,30 +114,22 @@ def run(urls: int, repeats: int, work_dir: Path | None = None) -> SectionResult:
     api_times: list[float] = []
     bare_times: list[float] = []
     messages = batches = 0
-    release = threading.Event()
-
-    def hold(path: str) -> float:
-        # Called in the origin's request thread: the page is answered once the timing is over.
-        release.wait(PAGE_HOLD_SECONDS)
-        return 0.0
-
     with (
         quiet_service_logs(),
-        OriginServer(latency=hold) as origin,
+        silent_site() as site,
         tempfile.TemporaryDirectory(dir=work_dir) as tmp,
+        running_stack(Path(tmp) / "data", args=STACK_ARGS) as stack,
     ):
-        with running_stack(Path(tmp) / "data", args=STACK_ARGS) as stack:
-            sqs, stack_queues = _sqs(stack)
-            # One request first, untimed: the API container's first call loads what a cold start loads.
-            api_request(stack, ["https://example.com/warm-up"])
-            for repeat in range(repeats):
-                links = [origin.url(f"/video/accept-{repeat}-{index:04d}") for index in range(urls)]
-                api_times.append(api_request(stack, links))
-                # Both sides start from an empty extract queue: moto's cost grows with the queue.
-                sqs.purge_queue(QueueUrl=stack_queues["ExtractQueue"])
-                seconds, messages, batches = bare_send_loop(sqs, links, str(repeat))
-                bare_times.append(seconds)
-            release.set()
+        sqs, _ = _sqs(stack)
+        # The bare queues are kept across repeats, as the stack's are: both grow by N each time.
+        queues = _bare_queues(sqs)
+        # One request first, untimed: the API container's first call loads what a cold start loads.
+        api_request(stack, [f"{site}/warm-up"])
+        for repeat in range(repeats):
+            links = [f"{site}/video/accept-{repeat}-{index:04d}" for index in range(urls)]
+            api_times.append(api_request(stack, links))
+            seconds, messages, batches = bare_send_loop(sqs, links, queues)
+            bare_times.append(seconds)
     api, bare = median(api_times), median(bare_times)
     result.add("URLs per request", urls)
     result.add("messages / SendMessageBatch calls", f"{messages} / {batches}")
