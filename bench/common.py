@@ -33,6 +33,8 @@ class Figure:
         """The value with its unit, rounded for a table."""
         if isinstance(self.value, str):
             return self.value
+        if isinstance(self.value, int):
+            return f"{self.value:,} {self.unit}".strip()
         value = self.value
         digits = 3 if abs(value) < 10 else 1 if abs(value) < 1000 else 0
         text = f"{value:,.{digits}f}"
@@ -53,6 +55,8 @@ class SectionResult:
     title: str
     figures: list[Figure] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # Why each target missed in this run was missed, in the section's own words and figures.
+    explanations: list[str] = field(default_factory=list)
     seconds: float = 0.0
     series: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
 

@@ -6,7 +6,9 @@ import logging
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import quote
 
@@ -357,3 +359,45 @@ def test_the_guard_refuses_non_public_addresses_at_the_socket(origin: OriginServ
 def test_yt_dlp_uses_its_urllib_handler_as_on_lambda(origin: OriginServer):
     extract_media(origin.url("/video/handler"), SETTINGS)
     assert list(_REQUEST_HANDLERS) == ["Urllib"]
+
+
+def test_a_reused_instance_carries_no_cookie_from_one_link_to_the_next():
+    # Page /a sets a cookie, as a site does for one user's visit; the next link must not send it back.
+    seen_cookies: list[str | None] = []
+    page = (
+        b'<html><head><meta property="og:title" content="Cookie page">'
+        b'<meta property="og:video" content="/media/clip.mp4"></head></html>'
+    )
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            seen_cookies.append(self.headers.get("Cookie"))
+            self.send_response(200)
+            if self.path.startswith("/media/"):
+                self.send_header("Content-Type", "video/mp4")
+                body = b"\x00" * 16
+            else:
+                self.send_header("Content-Type", "text/html")
+                self.send_header("Set-Cookie", "session=alice; Path=/")
+                body = page
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        extract_media(f"{base}/a", SETTINGS)
+        cookies_after_first = len(seen_cookies)
+        extract_media(f"{base}/b", SETTINGS)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+    assert cookies_after_first >= 1
+    assert seen_cookies[cookies_after_first] is None  # /b, the next link: no cookie from /a

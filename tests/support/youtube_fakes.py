@@ -288,6 +288,8 @@ def standin_youtube_extractor(fake: FakeYouTube) -> Iterator[None]:
     from yt_dlp.extractor.youtube import YoutubeIE as RealYoutubeIE
     from yt_dlp.utils import int_or_none, remove_end
 
+    from watcharr.adapters.ytdlp import drop_reused_instances
+
     player_base = f"{fake.base_url}/player/"
 
     class YoutubeIE(RealYoutubeIE):  # the class name is what gives the extractor key "Youtube"
@@ -322,10 +324,12 @@ def standin_youtube_extractor(fake: FakeYouTube) -> Iterator[None]:
     registry = yt_dlp.globals.extractors.value
     real = registry["YoutubeIE"]
     registry["YoutubeIE"] = YoutubeIE
+    drop_reused_instances()
     try:
         yield
     finally:
         registry["YoutubeIE"] = real
+        drop_reused_instances()
 
 
 class CountingProxy:

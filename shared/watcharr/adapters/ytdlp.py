@@ -1,8 +1,9 @@
 """yt-dlp through its Python API: one video's metadata, or a playlist's entry links without fetching them.
 
 yt-dlp is imported inside the functions: importing it costs about 0.2 s, which every handler that
-imports this module would otherwise pay at cold start. Each call makes a fresh ``YoutubeDL`` so that
-no cookie, cache or "printed once" state carries from one user's link to the next.
+imports this module would otherwise pay at cold start. A container reuses one ``YoutubeDL`` per set of
+options (building one is most of a link's CPU), emptying its cookies and its "printed once" memory
+before each link, so no state carries from one user's link to the next.
 
 What the options guarantee: no download, no cookies (nothing read from a browser; a cookie file only
 when the deployer configured one, see docs/YOUTUBE.md), no cache directory, no plugins, no
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import functools
 import ipaddress
+import threading
 from contextvars import ContextVar
 from dataclasses import dataclass
 from types import ModuleType
@@ -171,13 +173,66 @@ def _run(url: str, params: dict[str, Any], allow_private: bool) -> dict[str, Any
     yt_dlp = _yt_dlp()
     policy = _ALLOW_PRIVATE.set(allow_private)
     try:
-        with yt_dlp.YoutubeDL(params) as ydl:
-            info: dict[str, Any] = ydl.extract_info(url, download=False)
+        if params["cookiefile"]:
+            # A deployer's cookie file is loaded at construction and saved on close: a fresh instance.
+            with yt_dlp.YoutubeDL(params) as ydl:
+                info: dict[str, Any] = ydl.extract_info(url, download=False)
+        else:
+            info = _reusable_ydl(params).extract_info(url, download=False)
     except yt_dlp.utils.YoutubeDLError as exc:
         raise _classified(exc) from exc
     finally:
         _ALLOW_PRIVATE.reset(policy)
     return info
+
+
+_THREAD_STATE = threading.local()
+
+
+def _reusable_ydl(params: dict[str, Any]) -> Any:
+    """This thread's YoutubeDL for these options, reset for the next link.
+
+    Building one costs ~50 ms of CPU (it lists ~1,750 extractors) — more than half of a link's
+    extraction — so a container keeps one per set of options. Nothing of one link reaches the next:
+    the cookie jar is emptied (no cookie file is configured on this path), the "printed once" memory is
+    reset so every warning reaches the caller's log, and the log itself is the caller's.
+    """
+    log: _YtDlpLog = params["logger"]
+    key = repr(sorted((k, v) for k, v in params.items() if k != "logger"))
+    cache: dict[str, tuple[Any, _LogRelay]] = _THREAD_STATE.__dict__.setdefault("ydls", {})
+    if key not in cache:
+        relay = _LogRelay()
+        cache[key] = (_yt_dlp().YoutubeDL({**params, "logger": relay}), relay)
+    ydl, relay = cache[key]
+    relay.target = log
+    ydl.cookiejar.clear()
+    ydl._printed_messages = set()
+    return ydl
+
+
+def drop_reused_instances() -> None:
+    """Forget this thread's kept YoutubeDL instances: their extractors were built from yt-dlp's
+    registry as it was, so code that swaps an extractor (the tests' YouTube stand-in) calls this."""
+    _THREAD_STATE.__dict__.pop("ydls", None)
+
+
+class _LogRelay:
+    """The logger a reused YoutubeDL keeps, passing each line to the current link's log."""
+
+    def __init__(self) -> None:
+        self.target = _YtDlpLog()
+
+    def debug(self, message: str) -> None:
+        self.target.debug(message)
+
+    def info(self, message: str) -> None:
+        self.target.info(message)
+
+    def warning(self, message: str) -> None:
+        self.target.warning(message)
+
+    def error(self, message: str) -> None:
+        self.target.error(message)
 
 
 def _classified(exc: BaseException) -> ExtractionError:

@@ -29,9 +29,16 @@ def use_cheap_clock() -> None:
     import moto.sqs.models as sqs_models
 
     module: Any = sqs_models
-    if not hasattr(module.unix_time, "__wrapped__"):
+    if not cheap_clock_in_use():
         module.unix_time = _cheap(module.unix_time, 1.0)
         module.unix_time_millis = _cheap(module.unix_time_millis, 1000.0)
+
+
+def cheap_clock_in_use() -> bool:
+    """Whether moto's SQS reads the time with ``time.time()`` in this process."""
+    import moto.sqs.models as sqs_models
+
+    return hasattr(sqs_models.unix_time, "__wrapped__")
 
 
 def use_moto_clock() -> None:
@@ -39,6 +46,6 @@ def use_moto_clock() -> None:
     import moto.sqs.models as sqs_models
 
     module: Any = sqs_models
-    if hasattr(module.unix_time, "__wrapped__"):
+    if cheap_clock_in_use():
         module.unix_time = module.unix_time.__wrapped__
         module.unix_time_millis = module.unix_time_millis.__wrapped__
