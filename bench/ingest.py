@@ -173,8 +173,8 @@ def run_chunked_baseline(origin: OriginServer, workload: Workload, chunk: int) -
 
 
 def ytdlp_cpu(origin: OriginServer, count: int) -> tuple[float, float]:
-    """CPU seconds yt-dlp spends on one page (origin latency 0) as the adapter runs it, and of that,
-    the part spent building the fresh ``YoutubeDL`` the adapter makes for each link."""
+    """CPU seconds yt-dlp spends on one page (origin latency 0) as the adapter runs it (reusing the
+    container's YoutubeDL), and what building one YoutubeDL costs (the adapter pays it once)."""
     import yt_dlp
 
     settings = Settings(allow_private_network=True)
@@ -208,7 +208,7 @@ def run(urls: int, concurrencies: list[int], headline: list[int]) -> SectionResu
     result.add("URLs per run", urls)
     result.add("mean origin latency (of the latencies drawn)", mean * 1000, "ms")
     result.add("yt-dlp CPU per link, as the adapter runs it", cpu * 1000, "ms")
-    result.add("  of which building a fresh YoutubeDL", building * 1000, "ms")
+    result.add("building one YoutubeDL (paid once per container and set of options)", building * 1000, "ms")
     for c in concurrencies:
         _report(result, runs[c], baselines[c], c / mean, c in headline)
     result.notes += [
@@ -221,7 +221,7 @@ def run(urls: int, concurrencies: list[int], headline: list[int]) -> SectionResu
         " persister) during the timed run, divided by the URLs; 'cores needed' is that times the limit,"
         f" and the plot's CPU ceiling is the rate at which {CORES} idle cores would be saturated.",
     ]
-    _explain(result, runs, baselines, mean, headline, cpu, building)
+    _explain(result, runs, baselines, mean, headline, cpu)
     return result
 
 
@@ -273,7 +273,6 @@ def _explain(
     mean: float,
     headline: list[int],
     cpu: float,
-    building: float,
 ) -> None:
     # To reach the target share of the limit, a URL may hold its slot at most latency / target.
     allowed = mean / TARGET_OF_LIMIT - mean
@@ -295,9 +294,9 @@ def _explain(
                 f"C={c}: {run.urls_per_second:.1f} URLs/s is {run.urls_per_second / limit:.2f} of the limit"
                 f" ({limit:.1f}/s). The limit counts only the page's latency, but each URL held its slot"
                 f" {overhead * 1000:.0f} ms longer than that; reaching {TARGET_OF_LIMIT} of the limit allows"
-                f" {allowed * 1000:.0f} ms. yt-dlp's own CPU per link is {cpu * 1000:.0f} ms (measured alone;"
-                f" {building * 1000:.0f} ms of it builds the fresh YoutubeDL the adapter makes for every"
-                f" link): {verdict}. The stack used"
+                f" {allowed * 1000:.0f} ms. yt-dlp's own CPU per link is {cpu * 1000:.0f} ms (measured alone,"
+                " with the YoutubeDL the adapter keeps per container): "
+                f"{verdict}. The stack used"
                 f" {per_url * 1000:.0f} ms of CPU per URL and kept {busy:.2f} of the {CORES} cores busy"
                 f" (a shared machine); the limit would need {per_url * limit:.1f} cores"
                 + (", more than the machine has: CPU-bound." if per_url * limit > CORES else ".")

@@ -27,9 +27,10 @@ import threading
 import time
 from dataclasses import dataclass, field
 from email.utils import formatdate, parsedate_to_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import urlsplit
+
+from tests.support.local_http import LocalHttpServer
 
 STREAM_CHUNK_BYTES = 64 * 1024
 RSS_TYPE = "application/rss+xml; charset=utf-8"
@@ -91,67 +92,26 @@ def stream_chunk() -> bytes:
     return unit[:STREAM_CHUNK_BYTES].ljust(STREAM_CHUNK_BYTES, b" ")
 
 
-class FeedServer:
+class FeedServer(LocalHttpServer):
     """A threaded HTTP server for feeds on 127.0.0.1; use as a context manager."""
 
+    thread_name = "feed-server"
+
     def __init__(self) -> None:
+        super().__init__()
         self._routes: dict[str, _Route] = {}
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
         self._in_flight = 0
         self._log: list[LoggedRequest] = []
-        self._stopping = threading.Event()
-        self._httpd: _Server | None = None
-        self._thread: threading.Thread | None = None
 
-    # ---- lifecycle ---------------------------------------------------------------------------
-
-    def start(self) -> FeedServer:
-        """Bind a free port on 127.0.0.1 and serve in a background thread."""
+    def handler_class(self) -> type[BaseHTTPRequestHandler]:
         feeds = self
 
         class Handler(_FeedHandler):
             feed_server = feeds
 
-        self._stopping.clear()
-        self._httpd = _Server(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="feed-server", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """End slow answers at once, stop serving and join every thread."""
-        httpd, self._httpd = self._httpd, None
-        if httpd is None:
-            return
-        self._stopping.set()
-        httpd.shutdown()
-        httpd.server_close()  # joins the request threads: block_on_close
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
-
-    def __enter__(self) -> FeedServer:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
-
-    @property
-    def base_url(self) -> str:
-        """``http://127.0.0.1:<port>`` of the running server."""
-        if self._httpd is None:
-            raise RuntimeError("FeedServer is not started")
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def url(self, path: str) -> str:
-        """The absolute URL of ``path`` (starting with ``/``)."""
-        return self.base_url + path
+        return Handler
 
     # ---- routes ------------------------------------------------------------------------------
 
@@ -239,17 +199,7 @@ class FeedServer:
 
     def _sleep(self, seconds: float) -> bool:
         """Sleep unless the server stops first; True when it is stopping."""
-        return self._stopping.wait(seconds) if seconds > 0 else self._stopping.is_set()
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = False
-    block_on_close = True
-    request_queue_size = 64
-
-    def handle_error(self, request: object, client_address: object) -> None:
-        # Clients that give up early (size cap, timeout tests) reset the socket; that is expected.
-        return
+        return self.stopping.wait(seconds) if seconds > 0 else self.stopping.is_set()
 
 
 def _not_modified(feed: _Feed, if_none_match: str | None, if_modified_since: str | None) -> bool:
@@ -356,7 +306,7 @@ class _FeedHandler(BaseHTTPRequestHandler):
         self._head(entry, 200, headers)
         chunk = stream_chunk()
         left = stream.size
-        while left > 0 and not self.feed_server._stopping.is_set():
+        while left > 0 and not self.feed_server.stopping.is_set():
             piece = chunk[: min(left, len(chunk))]
             if stream.announce_length:
                 self._send(entry, piece)

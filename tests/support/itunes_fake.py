@@ -24,12 +24,13 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import feedparser
+
+from tests.support.local_http import LocalHttpServer
 
 MAX_LIMIT = 200
 DEFAULT_LIMIT = 50
@@ -75,46 +76,30 @@ def episodes_from_feed(
     return records
 
 
-class ItunesFake:
+class ItunesFake(LocalHttpServer):
     """The lookup endpoint on a random free port of 127.0.0.1; use as a context manager."""
 
+    thread_name = "itunes-fake"
+
     def __init__(self) -> None:
+        super().__init__()
         self._shows: dict[str, _Show] = {}
         self._lock = threading.Lock()
         self._log: list[dict[str, str]] = []
         self._failing: int | None = None
-        self._httpd: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
-    def __enter__(self) -> ItunesFake:
+    def handler_class(self) -> type[BaseHTTPRequestHandler]:
         fake = self
 
         class Handler(_LookupHandler):
             itunes = fake
 
-        self._httpd = _Server(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="itunes-fake", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        httpd, self._httpd = self._httpd, None
-        if httpd is not None:
-            httpd.shutdown()
-            httpd.server_close()
-        if self._thread is not None:
-            self._thread.join()
+        return Handler
 
     @property
     def lookup_url(self) -> str:
         """The endpoint to give the extractor as WATCHARR_ITUNES_LOOKUP_URL."""
-        assert self._httpd is not None
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host!s}:{port}/lookup"
+        return self.url("/lookup")
 
     def add_show(
         self,
@@ -176,12 +161,6 @@ class ItunesFake:
                     if str(episode["trackId"]) == item_id:
                         return [episode]
             return []
-
-
-class _Server(ThreadingHTTPServer):
-    # Request threads are joined at close, so no test leaves one behind.
-    daemon_threads = False
-    block_on_close = True
 
 
 class _LookupHandler(BaseHTTPRequestHandler):

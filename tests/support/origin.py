@@ -22,20 +22,17 @@ answers down for benchmarks. ``hits(path)`` counts the requests each path (witho
 
 from __future__ import annotations
 
-import contextlib
 import html
 import json
 import random
-import socket
-import sys
 import threading
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
-from typing import Any
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
+
+from tests.support.local_http import LocalHttpServer
 
 MAX_DELAY_SECONDS = 30.0
 DEFAULT_HANG_SECONDS = 30.0
@@ -78,71 +75,26 @@ def _script_json(data: object) -> str:
     return json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
 
 
-class OriginServer:
-    """A threaded HTTP server on 127.0.0.1 with a random free port; use as a context manager."""
+class OriginServer(LocalHttpServer):
+    """The origin web site on 127.0.0.1 with a random free port; use as a context manager."""
+
+    thread_name = "origin-server"
 
     def __init__(self, latency: Callable[[str], float] | None = None) -> None:
+        super().__init__()
         self._latency = latency
         self._routes: dict[str, StaticRoute] = {}
         self._lock = threading.Lock()
         self._hits: Counter[str] = Counter()
         self._log: list[tuple[str, str]] = []
-        self._stopping = threading.Event()
-        self._httpd: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
-    # ---- lifecycle ---------------------------------------------------------------------------
-
-    def start(self) -> OriginServer:
-        """Bind a free port and serve in a background thread."""
+    def handler_class(self) -> type[BaseHTTPRequestHandler]:
         origin = self
 
         class Handler(_OriginHandler):
             server_origin = origin
 
-        self._stopping.clear()
-        httpd = _Server(("127.0.0.1", 0), Handler)
-        self._httpd = httpd
-        self._thread = threading.Thread(
-            target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="origin-server", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Wake sleeping handlers (hang, delays), stop serving and join every thread."""
-        httpd, self._httpd = self._httpd, None
-        if httpd is None:
-            return
-        self._stopping.set()
-        httpd.shutdown()
-        httpd.close_connections()
-        httpd.server_close()  # joins the request threads: block_on_close
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
-
-    def __enter__(self) -> OriginServer:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
-
-    # ---- addresses and counters --------------------------------------------------------------
-
-    @property
-    def base_url(self) -> str:
-        """``http://127.0.0.1:<port>`` of the running server."""
-        if self._httpd is None:
-            raise RuntimeError("OriginServer is not started")
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def url(self, path: str) -> str:
-        """The absolute URL of ``path`` (which starts with ``/`` and may carry a query)."""
-        return self.base_url + path
+        return Handler
 
     def add(self, path: str, route: StaticRoute) -> None:
         """Serve fixed content at ``path`` (exact match, query ignored)."""
@@ -181,7 +133,7 @@ class OriginServer:
     def _sleep(self, seconds: float) -> None:
         # Waiting on the stop event lets stop() end a hang or a delay at once.
         if seconds > 0:
-            self._stopping.wait(min(seconds, MAX_DELAY_SECONDS))
+            self.stopping.wait(min(seconds, MAX_DELAY_SECONDS))
 
     def _route(self, path: str, query: dict[str, list[str]], request_headers: dict[str, str]) -> _Reply:
         with self._lock:
@@ -212,40 +164,6 @@ class OriginServer:
             target = _one(query, "to", "/") or "/"
             return _Reply(int(_one(query, "code", "302") or 302), headers={"Location": self.url(target)})
         return _Reply(404, b"<html><body>not found</body></html>")
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = False
-    block_on_close = True
-    request_queue_size = 128
-
-    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler]) -> None:
-        super().__init__(address, handler)
-        self._active: set[socket.socket] = set()
-        self._active_lock = threading.Lock()
-
-    def process_request_thread(self, request: Any, client_address: Any) -> None:
-        with self._active_lock:
-            self._active.add(request)
-        try:
-            super().process_request_thread(request, client_address)
-        finally:
-            with self._active_lock:
-                self._active.discard(request)
-
-    def close_connections(self) -> None:
-        """Cut every open connection, so a client that sends nothing cannot hold a thread at stop."""
-        with self._active_lock:
-            active = list(self._active)
-        for sock in active:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # A client that gave up (timeout tests) resets the socket: expected, not worth a traceback.
-        if isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
-            return
-        super().handle_error(request, client_address)
 
 
 class _OriginHandler(BaseHTTPRequestHandler):
