@@ -452,7 +452,7 @@ def test_yt_dlp_goes_through_the_configured_proxy() -> None:
     with OriginServer() as origin, CountingProxy() as proxy:
         url = origin.url("/video/proxied")
         media = extract_media(
-            url, Settings(socket_timeout=2, ytdlp_proxy=proxy.url, allow_private_network=True)
+            url, Settings(socket_timeout=2, ytdlp_proxy=proxy.base_url, allow_private_network=True)
         )
         direct = origin.hits("/video/proxied")
 

@@ -26,9 +26,11 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from tests.support.local_http import LocalHttpServer
 
 BOT_CHECK = "Sign in to confirm you’re not a bot. This helps protect our community. Learn more"
 RATE_LIMITED = "This content isn't available, try again later."
@@ -149,7 +151,7 @@ KEY_INVALID = api_error(400, "badRequest", "API key not valid. Please pass a val
 
 
 @dataclass
-class FakeYouTube:
+class FakeYouTube(LocalHttpServer):
     """The Data API, oEmbed and player responses on one local server; a context manager."""
 
     api_key: str = "AIzaSyFAKE-test-key-0123456789"
@@ -163,19 +165,14 @@ class FakeYouTube:
     hits: Counter[str] = field(default_factory=Counter)
     keys_seen: list[str] = field(default_factory=list)
     cookies_seen: list[str] = field(default_factory=list)
-    _server: ThreadingHTTPServer | None = None
-    _thread: threading.Thread | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        LocalHttpServer.__init__(self)
 
     def add(self, video: FakeVideo) -> FakeVideo:
         self.videos[video.video_id] = video
         return video
-
-    @property
-    def base_url(self) -> str:
-        assert self._server is not None, "FakeYouTube is not started"
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
 
     @property
     def api_url(self) -> str:
@@ -185,7 +182,7 @@ class FakeYouTube:
     def oembed_url(self) -> str:
         return f"{self.base_url}/oembed"
 
-    def __enter__(self) -> FakeYouTube:
+    def handler_class(self) -> type[BaseHTTPRequestHandler]:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -203,18 +200,7 @@ class FakeYouTube:
             def log_message(self, format: str, *args: object) -> None:
                 return
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05})
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        assert self._server is not None and self._thread is not None
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join()
-        self._server = None
+        return Handler
 
     def _answer(self, target: str, cookie: str | None) -> tuple[int, Any]:
         split = urlsplit(target)
@@ -332,22 +318,15 @@ def standin_youtube_extractor(fake: FakeYouTube) -> Iterator[None]:
         drop_reused_instances()
 
 
-class CountingProxy:
+class CountingProxy(LocalHttpServer):
     """A forward HTTP proxy on 127.0.0.1 (plain http only) that counts the requests it relays."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.requests: list[str] = []
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
-    @property
-    def url(self) -> str:
-        assert self._server is not None
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def __enter__(self) -> CountingProxy:
+    def handler_class(self) -> type[BaseHTTPRequestHandler]:
         proxy = self
         # The relay itself must not go through any proxy the environment names.
         opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -385,17 +364,7 @@ class CountingProxy:
             def log_message(self, format: str, *args: object) -> None:
                 return
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05})
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        assert self._server is not None and self._thread is not None
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join()
+        return Handler
 
 
 def youtube_settings_env(fake: FakeYouTube, *, with_key: bool) -> dict[str, str]:
