@@ -54,7 +54,8 @@ def lookup_with_data_api(ref: ChannelRef, api_key: str, settings: Settings) -> s
     if not items:
         # channels.list answers an unknown handle with 200 and no items.
         raise ChannelLookupError(f"YouTube has no channel {ref.name}", retryable=False)
-    channel_id = str((items[0] or {}).get("id") or "")
+    first = items[0] if isinstance(items, list) and isinstance(items[0], dict) else {}
+    channel_id = str(first.get("id") or "")
     if not is_channel_id(channel_id):
         raise YouTubeApiError(
             "channels.list answered without a channel id", status=None, reason="badJson", retryable=True
