@@ -222,7 +222,7 @@ class FakeYouTubeChannels(FakeYouTube):
         fake = self
         api_handler = super().handler_class()
 
-        class Handler(api_handler):  # type: ignore[misc, valid-type]
+        class Handler(api_handler):
             def do_GET(self) -> None:
                 split = urlsplit(self.path)
                 if split.path.startswith("/youtube/v3/") and split.path != "/youtube/v3/channels":
