@@ -225,3 +225,17 @@ def test_not_a_takeout(tmp_path: Path) -> None:
         read_takeout(text)
     with pytest.raises(TakeoutError, match="does not exist"):
         read_takeout(tmp_path / "missing.zip")
+
+
+def test_a_zip_without_the_utf8_flag_keeps_non_ascii_names(tmp_path: Path) -> None:
+    # Given a zip whose names are UTF-8 bytes but without the UTF-8 flag, as some zippers write them:
+    # written with an ASCII stand-in of the same length, then the name bytes swapped in place.
+    path = _write_zip(
+        tmp_path / "flagless.zip", {f"{YT}/playlists/MXXsica-videos.csv": _new_layout(["dQw4w9WgXcQ"])}
+    )
+    path.write_bytes(path.read_bytes().replace(b"MXXsica", "Música".encode()))
+    with zipfile.ZipFile(path) as archive:
+        assert archive.infolist()[0].filename.endswith("M├║sica-videos.csv")
+
+    # When it is read, the playlist keeps its real name
+    assert [p.name for p in read_takeout(path).playlists] == ["Música"]

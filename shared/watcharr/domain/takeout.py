@@ -117,7 +117,7 @@ def _zip_files(archive: zipfile.ZipFile) -> _Files:
         )
     total = 0
     for info in sorted(members, key=lambda member: member.filename):
-        relative = PurePosixPath(info.filename)
+        relative = PurePosixPath(_member_name(info))
         kind = None if info.is_dir() else _kind(relative)
         if kind is None:
             continue
@@ -132,7 +132,18 @@ def _zip_files(archive: zipfile.ZipFile) -> _Files:
         total += len(data)
         if total > TAKEOUT_MAX_TOTAL_BYTES:
             raise TakeoutError(f"the Takeout's playlists and history exceed {TAKEOUT_MAX_TOTAL_BYTES} bytes")
-        yield kind, info.filename, data
+        yield kind, str(relative), data
+
+
+def _member_name(info: zipfile.ZipInfo) -> str:
+    # Without the UTF-8 flag, zipfile reads names as cp437; zippers that omit the flag still write
+    # UTF-8, so "Música" would come out as "M├║sica" unless read back as what it was.
+    if info.flag_bits & 0x800 or info.filename.isascii():
+        return info.filename
+    try:
+        return info.filename.encode("cp437").decode("utf-8")
+    except UnicodeError:
+        return info.filename
 
 
 # ---- reading ------------------------------------------------------------------------------------
