@@ -16,7 +16,11 @@ from watcharr.adapters.reference_db import (
     unix_seconds_to_iso,
 )
 from watcharr.domain.tokens import token_matches
-from watcharr.models.imports import MAX_EPISODES_PER_IMPORT_CHUNK, ReferenceImportChunk
+from watcharr.models.imports import (
+    MAX_EPISODES_PER_IMPORT_CHUNK,
+    MAX_IMPORT_CHUNK_BYTES,
+    ReferenceImportChunk,
+)
 
 
 def _iso(ts: object) -> str | None:
@@ -111,17 +115,42 @@ def test_chunks_are_bounded_and_each_carries_what_its_episodes_need(tmp_path: Pa
     with open_reference_db(fixture.path) as ref:
         ana = next(u for u in ref.users() if u.username == "ana")
         chunks = list(ref.chunks(ana))
-        assert [len(c.episodes) for c in chunks] == [100, 100, 50]
-        assert MAX_EPISODES_PER_IMPORT_CHUNK == 100
         assert [len(c.episodes) for c in ref.chunks(ana, size=40)][-1] == 10
-    assert [c.sequence for c in chunks] == [0, 1, 2]
-    for chunk in chunks:
+    # The tags come first, then the episodes at most 100 at a time.
+    assert (len(chunks[0].tags), len(chunks[0].episodes)) == (3, 0)
+    assert [len(c.episodes) for c in chunks[1:]] == [100, 100, 50] and MAX_EPISODES_PER_IMPORT_CHUNK == 100
+    assert [c.sequence for c in chunks] == [0, 1, 2, 3]
+    for chunk in chunks[1:]:
         ids = {e.source_id for e in chunk.episodes}
         assert {lk.episode_source_id for lk in chunk.tag_links} <= ids
         assert {ev.episode_source_id for ev in chunk.events} <= ids
-        assert {lk.tag_source_id for lk in chunk.tag_links} <= {t.source_id for t in chunk.tags}
-        assert {e.channel_id for e in chunk.episodes if e.channel_id} <= {c.id for c in chunk.channels}
-        assert len(chunk.model_dump_json()) < 200 * 1024
+        assert {lk.tag_source_id for lk in chunk.tag_links} == {t.source_id for t in chunk.tags}
+        assert {e.channel_id for e in chunk.episodes if e.channel_id} == {c.id for c in chunk.channels}
+        assert len(chunk.model_dump_json()) <= MAX_IMPORT_CHUNK_BYTES
+
+
+def test_long_descriptions_split_a_chunk_by_bytes(tmp_path: Path) -> None:
+    # 100 episodes with 5,000-character descriptions are ~500 KB: more than one message may carry.
+    fixture = build_reference_db(tmp_path / "2watcharr.db", episodes_per_user=100)
+    with sqlite3.connect(fixture.path) as db:
+        db.execute("UPDATE episodes SET description = ?", ("Δ" * 5000,))
+    chunks = _all_chunks(fixture.path)["ana"][1:]
+    assert len(chunks) > 1
+    assert sum(len(c.episodes) for c in chunks) == 100
+    assert all(len(c.model_dump_json()) <= MAX_IMPORT_CHUNK_BYTES for c in chunks)
+    assert [c.sequence for c in chunks] == list(range(1, len(chunks) + 1))
+    # The same file gives the same chunks, so their sequence numbers can key the messages.
+    assert _all_chunks(fixture.path)["ana"][1:] == chunks
+
+
+def test_an_episode_too_large_for_any_message_is_skipped_with_a_reason(tmp_path: Path) -> None:
+    fixture = build_reference_db(tmp_path / "2watcharr.db", episodes_per_user=3)
+    with sqlite3.connect(fixture.path) as db:
+        db.execute("UPDATE episodes SET notes = ? WHERE external_id = 'vid10000001'", ("n" * 200_000,))
+    chunks = _all_chunks(fixture.path)["ana"]
+    assert sum(len(c.episodes) for c in chunks) == 2
+    (reason,) = [s for c in chunks for s in c.skipped]
+    assert "vid10000001" in reason and "larger than one import message" in reason
 
 
 def test_a_user_without_episodes_still_gets_one_chunk_with_tags(tmp_path: Path) -> None:
@@ -151,7 +180,7 @@ def test_bad_rows_are_skipped_with_a_reason_and_the_rest_kept(tmp_path: Path) ->
         db.execute("UPDATE episodes SET watch_status = 'maybe' WHERE external_id = 'vid10000001'")
         db.execute("UPDATE users SET api_token = 'short' WHERE username = 'admin'")
     chunks = _all_chunks(fixture.path)
-    (chunk,) = chunks["ana"]
+    _tags, chunk = chunks["ana"]
     assert len(chunk.episodes) == 4
     assert (
         len(chunk.skipped) == 1 and "vid10000001" in chunk.skipped[0] and "watch_status" in chunk.skipped[0]

@@ -27,17 +27,18 @@ How the reference stores each field, and what the reader turns it into:
   whose ``episode_id`` is NULL; those cannot be tied to a user (the table has no user column) and
   are counted in ``orphan_events``.
 
-Each user's list comes in ``ReferenceImportChunk``s of at most ``MAX_EPISODES_PER_IMPORT_CHUNK``
-episodes with the channels, tags, tag links and events they need; the first also carries every tag.
+Each user's list comes in ``ReferenceImportChunk``s: first their tags, then episodes (at most
+``MAX_EPISODES_PER_IMPORT_CHUNK`` and ``MAX_IMPORT_CHUNK_BYTES`` each) with the channels, tags, tag
+links and events those episodes need, so each chunk applies on its own.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 from pydantic import ValidationError
@@ -45,7 +46,9 @@ from pydantic import ValidationError
 from watcharr.domain.tokens import hash_token, is_well_formed
 from watcharr.models.imports import (
     MAX_EPISODES_PER_IMPORT_CHUNK,
+    MAX_IMPORT_CHUNK_BYTES,
     MAX_REFERENCE_DB_BYTES,
+    MAX_TAGS_PER_IMPORT_CHUNK,
     ImportedChannel,
     ImportedEpisode,
     ImportedEvent,
@@ -218,39 +221,54 @@ class ReferenceDatabase:
     def chunks(
         self, user: ImportedUser, size: int = MAX_EPISODES_PER_IMPORT_CHUNK
     ) -> Iterator[ReferenceImportChunk]:
-        """One user's list in chunks of at most ``size`` episodes, oldest first; at least one chunk."""
+        """One user's list as bounded chunks: first the user's tags, then episodes oldest first.
+
+        Tag chunks hold at most ``MAX_TAGS_PER_IMPORT_CHUNK`` tags (always at least one chunk, so a
+        user without tags or episodes still comes); episode chunks at most ``size`` episodes and
+        ``MAX_IMPORT_CHUNK_BYTES`` of JSON (a chunk past it is halved). The same file yields the
+        same chunks, so a chunk's ``sequence`` can key its message.
+        """
         size = max(1, min(size, MAX_EPISODES_PER_IMPORT_CHUNK))
-        all_tags, tag_skips = self._tags(user.source_id)
+        tags, skipped = self._tags(user.source_id)
+        tag_list = list(tags.values())
+        sequence = 0
+        for start in range(0, max(len(tag_list), 1), MAX_TAGS_PER_IMPORT_CHUNK):
+            part = tag_list[start : start + MAX_TAGS_PER_IMPORT_CHUNK]
+            yield ReferenceImportChunk(
+                user=user, sequence=sequence, tags=part, skipped=skipped if start == 0 else []
+            )
+            sequence += 1
         cursor = self._db.execute(
             "SELECT * FROM episodes WHERE user_id = ? ORDER BY created_at, id", (user.source_id,)
         )
-        sequence = 0
-        while True:
-            rows = cursor.fetchmany(size)
-            if not rows and sequence > 0:
-                return
-            yield self._chunk(user, sequence, rows, all_tags, tag_skips if sequence == 0 else [])
-            sequence += 1
-            if len(rows) < size:
-                return
+        while rows := cursor.fetchmany(size):
+            for chunk in self._bounded(user, sequence, rows, tags):
+                yield chunk
+                sequence += 1
+
+    def _bounded(
+        self, user: ImportedUser, sequence: int, rows: list[sqlite3.Row], tags: dict[str, ImportedTag]
+    ) -> list[ReferenceImportChunk]:
+        chunk = self._chunk(user, sequence, rows, tags)
+        if len(chunk.model_dump_json()) <= MAX_IMPORT_CHUNK_BYTES:
+            return [chunk]
+        if len(rows) == 1:
+            reason = (
+                f"episode {rows[0]['id']} ({rows[0]['external_id']}): with its events it is larger than one "
+                f"import message may be ({MAX_IMPORT_CHUNK_BYTES} bytes)"
+            )
+            return [ReferenceImportChunk(user=user, sequence=sequence, skipped=[reason])]
+        half = len(rows) // 2
+        first = self._bounded(user, sequence, rows[:half], tags)
+        return first + self._bounded(user, sequence + len(first), rows[half:], tags)
 
     def _tags(self, user_id: str) -> tuple[dict[str, ImportedTag], list[str]]:
-        tags: dict[str, ImportedTag] = {}
         skipped: list[str] = []
-        for row in self._db.execute(
-            "SELECT * FROM tags WHERE user_id = ? ORDER BY created_at, id", (user_id,)
-        ):
-            try:
-                tags[row["id"]] = ImportedTag(
-                    source_id=row["id"],
-                    name=row["name"],
-                    color=row["color"],
-                    created_at=unix_seconds_to_iso(row["created_at"]),
-                    last_used_at=_optional_time(row["last_used_at"]),
-                )
-            except (ValueError, ValidationError) as exc:
-                skipped.append(f"tag {row['id']} ({row['name']!r}): {_reason(exc)}")
-        return tags, skipped
+        rows = list(
+            self._db.execute("SELECT * FROM tags WHERE user_id = ? ORDER BY created_at, id", (user_id,))
+        )
+        tags = _each(rows, _tag, "tag {id} ({name!r})", skipped)
+        return {tag.source_id: tag for tag in tags}, skipped
 
     def _chunk(
         self,
@@ -258,21 +276,13 @@ class ReferenceDatabase:
         sequence: int,
         rows: list[sqlite3.Row],
         all_tags: dict[str, ImportedTag],
-        skipped: list[str],
     ) -> ReferenceImportChunk:
-        skipped = list(skipped)
-        episodes: list[ImportedEpisode] = []
-        for row in rows:
-            try:
-                episodes.append(_episode(row))
-            except (ValueError, ValidationError) as exc:
-                skipped.append(f"episode {row['id']} ({row['external_id']}): {_reason(exc)}")
+        skipped: list[str] = []
+        episodes = _each(rows, _episode, "episode {id} ({external_id})", skipped)
         ids = [episode.source_id for episode in episodes]
         links = [link for link in self._links(ids) if link.tag_source_id in all_tags]
         linked_tags = {link.tag_source_id for link in links}
-        tags = (
-            list(all_tags.values()) if sequence == 0 else [all_tags[t] for t in all_tags if t in linked_tags]
-        )
+        tags = [tag for tag_id, tag in all_tags.items() if tag_id in linked_tags]
         channel_ids = sorted({e.channel_id for e in episodes if e.channel_id})
         channels = self._channels(channel_ids, skipped)
         known_channels = {channel.id for channel in channels}
@@ -313,45 +323,57 @@ class ReferenceDatabase:
         ]
 
     def _channels(self, channel_ids: list[str], skipped: list[str]) -> list[ImportedChannel]:
-        channels: list[ImportedChannel] = []
-        for row in self._in("SELECT * FROM channels WHERE id IN ({marks}) ORDER BY id", channel_ids):
-            try:
-                channels.append(
-                    ImportedChannel(
-                        id=row["id"],
-                        type=row["type"],
-                        name=row["name"],
-                        description=row["description"],
-                        thumbnail_url=row["thumbnail_url"],
-                        url=row["url"],
-                        created_at=unix_seconds_to_iso(row["created_at"]),
-                        updated_at=unix_seconds_to_iso(row["updated_at"]),
-                    )
-                )
-            except (ValueError, ValidationError) as exc:
-                skipped.append(f"channel {row['id']}: {_reason(exc)} (its episodes come without a channel)")
-        return channels
+        rows = self._in("SELECT * FROM channels WHERE id IN ({marks}) ORDER BY id", channel_ids)
+        return _each(rows, _channel, "channel {id} (its episodes come without a channel)", skipped)
 
     def _events(self, episode_ids: list[str], skipped: list[str]) -> list[ImportedEvent]:
-        events: list[ImportedEvent] = []
-        rows = self._in(
-            "SELECT * FROM media_events WHERE episode_id IN ({marks}) ORDER BY created_at, id", episode_ids
-        )
-        for row in rows:
-            try:
-                events.append(
-                    ImportedEvent(
-                        source_id=row["id"],
-                        episode_source_id=row["episode_id"],
-                        event_type=row["event_type"],
-                        title=row["title"],
-                        media_type=row["type"],
-                        created_at=unix_seconds_to_iso(row["created_at"]),
-                    )
-                )
-            except (ValueError, ValidationError) as exc:
-                skipped.append(f"event {row['id']}: {_reason(exc)}")
-        return events
+        sql = "SELECT * FROM media_events WHERE episode_id IN ({marks}) ORDER BY created_at, id"
+        return _each(self._in(sql, episode_ids), _event, "event {id}", skipped)
+
+
+_Model = TypeVar("_Model")
+
+
+def _each(
+    rows: list[sqlite3.Row], build: Callable[[sqlite3.Row], _Model], what: str, skipped: list[str]
+) -> list[_Model]:
+    """Each row converted; a row that cannot be is left out, its reason added to ``skipped``."""
+    converted: list[_Model] = []
+    for row in rows:
+        try:
+            converted.append(build(row))
+        except (ValueError, ValidationError) as exc:
+            skipped.append(f"{what.format(**dict(row))}: {_reason(exc)}")
+    return converted
+
+
+def _channel(row: sqlite3.Row) -> ImportedChannel:
+    return ImportedChannel(
+        **{name: row[name] for name in ("id", "type", "name", "description", "thumbnail_url", "url")},
+        created_at=unix_seconds_to_iso(row["created_at"]),
+        updated_at=unix_seconds_to_iso(row["updated_at"]),
+    )
+
+
+def _tag(row: sqlite3.Row) -> ImportedTag:
+    return ImportedTag(
+        source_id=row["id"],
+        name=row["name"],
+        color=row["color"],
+        created_at=unix_seconds_to_iso(row["created_at"]),
+        last_used_at=_optional_time(row["last_used_at"]),
+    )
+
+
+def _event(row: sqlite3.Row) -> ImportedEvent:
+    return ImportedEvent(
+        source_id=row["id"],
+        episode_source_id=row["episode_id"],
+        event_type=row["event_type"],
+        title=row["title"],
+        media_type=row["type"],
+        created_at=unix_seconds_to_iso(row["created_at"]),
+    )
 
 
 def _episode(row: sqlite3.Row) -> ImportedEpisode:

@@ -1,8 +1,9 @@
 """What the importers read, typed once for the readers and for the messages built from them.
 
-A 2watcharr database yields, per user, one ``ImportedUser`` and then ``ReferenceImportChunk``s of at
-most ``MAX_EPISODES_PER_IMPORT_CHUNK`` episodes, each carrying the channels, tags, tag links and media
-events those episodes need, so every chunk can become one FIFO message that applies on its own.
+A 2watcharr database yields, per user, ``ReferenceImportChunk``s: their tags first, then at most
+``MAX_EPISODES_PER_IMPORT_CHUNK`` episodes (and ``MAX_IMPORT_CHUNK_BYTES`` of JSON) each, carrying the
+channels, tags, tag links and media events those episodes need, so every chunk can become one FIFO
+message that applies on its own.
 Times are this project's ISO-8601 UTC millisecond strings (``2026-02-05T10:00:00.000Z``).
 """
 
@@ -19,6 +20,11 @@ from watcharr.models.media import MediaType
 # One import message carries at most this many episodes, so it stays far below MAX_MESSAGE_BYTES
 # (a reference episode with a 5,000-char description and notes is ~8 KiB).
 MAX_EPISODES_PER_IMPORT_CHUNK = 100
+# A chunk's JSON stays under this, leaving room below MAX_MESSAGE_BYTES for the message around it:
+# 100 episodes with full 5,000-char descriptions would not fit, so such a chunk is halved.
+MAX_IMPORT_CHUNK_BYTES = 150 * 1024
+# The user's tags travel first, this many to a chunk (a tag is at most a few hundred bytes).
+MAX_TAGS_PER_IMPORT_CHUNK = 500
 # A reference database larger than this is not a list one person keeps; refuse it before reading.
 MAX_REFERENCE_DB_BYTES = 2 * 1024**3
 
