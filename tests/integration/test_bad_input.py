@@ -189,6 +189,8 @@ EVENTS: list[tuple[str, str, str, Callable[[Event], Event], int]] = [
     ("None query value", "POST", ONE, _set(queryStringParameters={"wait": None}), 400),
     ("numeric query value", "GET", "/api/episodes", _set(queryStringParameters={"limit": 5}), 400),
     ("no requestContext", "POST", ONE, _without("requestContext"), 400),
+    ("event is not a map", "POST", ONE, lambda event: None, 400),
+    ("empty event", "GET", "/api/episodes", lambda event: {}, 400),
     ("requestContext without http", "GET", "/api/episodes", _set(requestContext={"requestId": "x"}), 400),
     ("no rawPath", "GET", "/api/episodes", _without("rawPath"), 400),
     ("dict body", "POST", ONE, _set(body={"url": VIDEO}), 400),

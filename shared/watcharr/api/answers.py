@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -55,13 +54,9 @@ def answer(status: int, model: BaseModel, *, exclude_none: bool = False) -> Resp
     )
 
 
-def error(status: int, message: str, **extra: Any) -> Response[Any]:
+def error(status: int, message: str) -> Response[Any]:
     """An error answer from inside the resolver."""
-    return Response(
-        status_code=status,
-        content_type=content_types.APPLICATION_JSON,
-        body=json.dumps({"success": False, "error": message, **extra}),
-    )
+    return answer(status, ErrorAnswer(error=message))
 
 
 def plain_error(status: int, message: str) -> dict[str, Any]:
@@ -69,7 +64,7 @@ def plain_error(status: int, message: str) -> dict[str, Any]:
     return {
         "statusCode": status,
         "headers": {"Content-Type": content_types.APPLICATION_JSON},
-        "body": json.dumps({"success": False, "error": message}),
+        "body": ErrorAnswer(error=message).model_dump_json(),
         "isBase64Encoded": False,
     }
 

@@ -84,14 +84,12 @@ def _admit(event: Any, user_for: Callable[[str | None], User]) -> Admitted:
 
 
 def _method_and_path(event: dict[str, Any]) -> tuple[str, str]:
-    http = (
-        (event.get("requestContext") or {}).get("http")
-        if isinstance(event.get("requestContext"), dict)
-        else None
-    )
+    """What the resolver routes on; a harness or another integration may leave either out."""
+    context = event.get("requestContext")
+    http = context.get("http") if isinstance(context, dict) else None
     method = http.get("method") if isinstance(http, dict) else None
     path = event.get("rawPath")
-    if not isinstance(method, str) or not isinstance(path, str) or not method or not path:
+    if not (isinstance(method, str) and method and isinstance(path, str) and path):
         raise Refused(400, "not an HTTP API request: the method or the path is missing")
     return method, path
 

@@ -12,7 +12,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from watcharr import limits
 from watcharr.adapters.query_client import query_client_for
 from watcharr.adapters.queues import publisher_for
-from watcharr.api.answers import answer, documented
+from watcharr.api.answers import answer, documented, error
 from watcharr.api.guard import caller
 from watcharr.logic.ingest import LinkRequest, added_answer, plan_job, submit_job
 from watcharr.models.api import (
@@ -49,8 +49,7 @@ def add_episode(
     user = caller(router)
     plan = plan_job(user.id, [LinkRequest(body.url, body.tag)], source="shortcut")
     if not plan.accepted:
-        refused = ErrorAnswer(error=plan.results[0].reason or "not a supported link")
-        return answer(422, refused)
+        return error(422, plan.results[0].reason or "not a supported link")
     logger.set_correlation_id(plan.job_id)
     submit_job(publisher_for(get_settings()), plan)
     metrics.add_metric(name="UrlsAccepted", unit=MetricUnit.Count, value=1)
