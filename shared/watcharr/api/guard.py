@@ -203,12 +203,18 @@ def _depth(value: Any) -> int:
 def _prepared(
     event: dict[str, Any], headers: dict[str, str], query: dict[str, str] | None, body: Any
 ) -> dict[str, Any]:
-    """The event the resolver sees: lower-case text headers and, when there is one, a JSON body."""
-    prepared = {**event, "headers": headers, "isBase64Encoded": False}
+    """The event the resolver sees: lower-case text headers and a JSON body, or none.
+
+    It is labelled JSON even without a body, so the resolver never refuses a label in its own shape.
+    """
+    prepared = {
+        **event,
+        "headers": {**headers, "content-type": content_types.APPLICATION_JSON},
+        "isBase64Encoded": False,
+    }
     if query is not None:
         prepared["queryStringParameters"] = query
     prepared.pop("body", None)
     if body is not None:
-        prepared["headers"] = {**headers, "content-type": content_types.APPLICATION_JSON}
         prepared["body"] = json.dumps(body)
     return prepared

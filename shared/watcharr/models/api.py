@@ -74,9 +74,9 @@ class ErrorAnswer(BaseModel):
 
 
 class RefusedBatchAnswer(ErrorAnswer):
-    """add-videos when no link of the batch is supported: each link's reason."""
+    """add-videos refused: each link's reason when no link is supported, none when the body is invalid."""
 
-    results: list[LinkResult]
+    results: list[LinkResult] | None = None
 
 
 class EpisodeSummary(BaseModel):
