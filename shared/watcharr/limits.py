@@ -19,3 +19,7 @@ PLAYLIST_LIMIT = 500
 # Items still `queued` after this long are queued again by the reconciler.
 STALE_ITEM_SECONDS = 15 * 60
 MAX_ITEM_REQUEUES = 3
+
+# No request body of this API nests deeper than 3; 32 leaves room and keeps every parser far from
+# its recursion limit.
+MAX_JSON_DEPTH = 32

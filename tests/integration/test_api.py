@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 import json
+from typing import Any
 
 import pytest
 
-from tests.support.lambda_env import LambdaWorld, create_user
+from tests.support.lambda_env import LambdaWorld, create_user, http_event
+from watcharr.local.context import LocalContext
 from watcharr.models.messages import ExtractRequest, parse_result
 
 VIDEO = "https://www.youtube.com/watch?v=dQw4w9WgXcQ"
@@ -166,3 +169,47 @@ def test_a_json_body_is_read_whatever_its_content_type(
         headers=event_headers,
     )
     assert status == 202, body
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"headers": {"content-type": "json"}},
+        {"headers": {"content-type": "application/json; charset=UTF-8"}},
+        {"headers": {"content-type": "application/x-www-form-urlencoded"}},
+        {"headers": {"content-type": None}},
+        {"headers": {"content-encoding": "identity"}},
+        {"base64": True},
+    ],
+    ids=["json", "charset-utf-8", "form-urlencoded", "no-content-type", "identity-encoding", "base64"],
+)
+def test_a_json_body_is_read_whatever_its_label(
+    lambda_world: LambdaWorld, token: str, change: dict[str, Any]
+) -> None:
+    event = http_event(
+        "POST", "/api/shortcuts/add-episode", body={"url": VIDEO}, token=token, headers=change.get("headers")
+    )
+    if change.get("base64"):
+        event = {**event, "body": base64.b64encode(event["body"].encode()).decode(), "isBase64Encoded": True}
+    answer = lambda_world.function("api").handler(event, LocalContext("ApiFunction"))
+    assert answer["statusCode"] == 202, answer
+    (request_body,) = bodies(lambda_world, "ExtractQueue")
+    assert ExtractRequest.model_validate_json(request_body).url == VIDEO
+
+
+def test_an_apple_show_in_share_text_subscribes_and_a_feed_url_keeps_its_query(
+    lambda_world: LambdaWorld, token: str
+) -> None:
+    text = "Listen to this: https://podcasts.apple.com/gb/podcast/some-show/id123456789 ✨"
+    status, body = lambda_world.call_api("POST", "/api/podcasts", body={"feedUrl": text}, token=token)
+    assert (status, body["feedUrl"]) == (202, "https://podcasts.apple.com/gb/podcast/id123456789")
+    feed = "https://feeds.example.com/show.xml?format=audio&key=a%20b"
+    status, body = lambda_world.call_api(
+        "POST", "/api/podcasts", body={"feedUrl": f"  {feed}\n", "backfill": "all"}, token=token
+    )
+    assert (status, body["feedUrl"]) == (202, feed)
+    added = [parse_result(b) for b in bodies(lambda_world, "ResultsQueue")]
+    assert [m.feed_url for m in added if m.type == "SubscriptionAdded"] == [
+        "https://podcasts.apple.com/gb/podcast/id123456789",
+        feed,
+    ]

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import base64
+import gzip
 import json
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
-from tests.support.lambda_env import LambdaWorld, create_user
+from tests.support.lambda_env import LambdaWorld, create_user, http_event
 from watcharr import limits
+from watcharr.local.context import LocalContext
 
 VIDEO = "https://youtu.be/dQw4w9WgXcQ"
 ONE = "/api/shortcuts/add-episode"
@@ -71,11 +76,179 @@ CORPUS: list[tuple[str, str, str, str | None]] = [
     ("PUT", ONE, "", json.dumps({"url": VIDEO})),
     ("GET", "/api/../../etc/passwd", "", None),
     ("GET", "/api/nothing", "", None),
+    # Bodies the decoder refuses before any route sees them
+    ("POST", ONE, "", "[" * 5000 + "]" * 5000),
+    ("POST", ONE, "", '{"url": ' + "[" * 5000 + "]" * 5000 + "}"),
+    ("POST", ONE, "", "[" * (limits.MAX_JSON_DEPTH + 1) + "]" * (limits.MAX_JSON_DEPTH + 1)),
+    ("POST", MANY, "", "[" * 900 + "]" * 900),
+    ("POST", ONE, "", '{"url": ' + "1" * 5000 + "}"),
+    ("POST", ONE, "", '{"url": "https://youtu.be/dQw4w9WgXcQ", "tag": ' + "9" * 4301 + "}"),
+    ("POST", ONE, "", '{"url": "https://youtu.be/dQw4w9WgXcQ", "extra": [' + "-" + "7" * 10_000 + "]}"),
+    ("POST", MANY, "", '[{"url": ' + "2" * 4400 + "}]"),
+    ("POST", PODCASTS, "", '{"feedUrl": "https://example.com/f.xml", "backfill": ' + "3" * 4400 + "}"),
+    ("POST", ONE, "", "   "),
+    ("POST", ONE, "", '{"url": "https://youtu.be/dQw4w9WgXcQ",}'),
+    ("POST", ONE, "", "\ud800"),
+    # Feed URLs are validated as add-episode validates links, and never stored when refused
+    ("POST", PODCASTS, "", json.dumps({"feedUrl": "https://[::1"})),
+    ("POST", PODCASTS, "", json.dumps({"feedUrl": "http://a:99999/"})),
+    ("POST", PODCASTS, "", json.dumps({"feedUrl": "http://a:0/feed.xml"})),
+    ("POST", PODCASTS, "", json.dumps({"feedUrl": "https://exa\u0000mple.com/feed.xml"})),
+    ("POST", PODCASTS, "", json.dumps({"feedUrl": "https://example.com/a\u2028b.xml"})),
+    ("POST", PODCASTS, "", json.dumps({"feedUrl": "https://example.com/\u202egnp.xml"})),
+    ("POST", PODCASTS, "", json.dumps({"feedUrl": "http://exa mple.com/"})),
+    ("POST", PODCASTS, "", json.dumps({"feedUrl": "https://user:pw@example.com/feed.xml"})),
+    ("POST", PODCASTS, "", json.dumps({"feedUrl": "javascript:alert(1)"})),
+    ("POST", PODCASTS, "", json.dumps({"feedUrl": "https://example.com/f.xml", "backfill": True})),
+    ("POST", PODCASTS, "", json.dumps({"feedUrl": "https://example.com/f.xml", "backfill": 2.5})),
+    ("POST", PODCASTS, "", json.dumps({"feedUrl": "https://example.com/f.xml", "backfill": None})),
+    ("POST", PODCASTS, "", json.dumps({"feedUrl": "https://example.com/f.xml", "backfill": 10_001})),
+    ("POST", PODCASTS, "", json.dumps({"feedUrl": "https://example.com/f.xml", "backfill": "ALL"})),
+]
+
+Event = dict[str, Any]
+
+
+def _raw(data: bytes, **headers: str | None) -> Callable[[Event], Event]:
+    """A body of raw bytes, base64-encoded as API Gateway hands over a body it cannot pass as text."""
+
+    def change(event: Event) -> Event:
+        event["headers"].update({k.replace("_", "-"): v for k, v in headers.items()})
+        event["headers"] = {k: v for k, v in event["headers"].items() if v is not None}
+        return {**event, "body": base64.b64encode(data).decode(), "isBase64Encoded": True}
+
+    return change
+
+
+def _set(**fields: Any) -> Callable[[Event], Event]:
+    return lambda event: {**event, **fields}
+
+
+def _header(name: str, value: Any) -> Callable[[Event], Event]:
+    return lambda event: {**event, "headers": {**event["headers"], name: value}}
+
+
+def _without(name: str) -> Callable[[Event], Event]:
+    return lambda event: {k: v for k, v in event.items() if k != name}
+
+
+INVALID_UTF8 = b'{"url": "\xff\xfe\xfd"}'
+GOOD = json.dumps({"url": VIDEO}).encode()
+
+# (what, method, path, change to a well-formed event carrying GOOD, expected status)
+EVENTS: list[tuple[str, str, str, Callable[[Event], Event], int]] = [
+    ("invalid UTF-8", "POST", ONE, _raw(INVALID_UTF8), 400),
+    (
+        "invalid UTF-8 as octet-stream",
+        "POST",
+        ONE,
+        _raw(INVALID_UTF8, content_type="application/octet-stream"),
+        400,
+    ),
+    ("invalid UTF-8 without a content type", "POST", ONE, _raw(INVALID_UTF8, content_type=None), 400),
+    ("invalid UTF-8, gzip", "POST", ONE, _raw(INVALID_UTF8, content_encoding="gzip"), 415),
+    ("valid JSON, gzip", "POST", ONE, _raw(gzip.compress(GOOD), content_encoding="gzip"), 415),
+    ("valid JSON, deflate", "POST", MANY, _raw(GOOD, content_encoding="deflate"), 415),
+    (
+        "UTF-16 body",
+        "POST",
+        ONE,
+        _raw(GOOD.decode().encode("utf-16"), content_type="application/json; charset=utf-16"),
+        415,
+    ),
+    (
+        "UTF-8 body labelled UTF-16",
+        "POST",
+        ONE,
+        _header("content-type", "application/json; charset=UTF-16"),
+        415,
+    ),
+    (
+        "invalid UTF-8 labelled latin-1",
+        "POST",
+        PODCASTS,
+        _raw(INVALID_UTF8, content_type="text/plain; charset=latin-1"),
+        415,
+    ),
+    ("lone surrogate in a text body", "POST", ONE, _set(body='{"url": "\udcff"}'), 400),
+    ("not base64", "POST", ONE, _set(body="this is not base64!", isBase64Encoded=True), 400),
+    ("base64 with a bad length", "POST", MANY, _set(body="abc", isBase64Encoded=True), 400),
+    (
+        "oversized base64",
+        "POST",
+        ONE,
+        _set(body="A" * (limits.MAX_BODY_BYTES * 2), isBase64Encoded=True),
+        413,
+    ),
+    ("Content-Type: json, bad JSON", "POST", ONE, _raw(b"{not json", content_type="json"), 400),
+    ("Content-Type: json, bad link", "POST", ONE, _raw(b'{"url": "no link"}', content_type="json"), 422),
+    ("None content type", "POST", ONE, _header("content-type", None), 400),
+    (
+        "text/plain, no body",
+        "POST",
+        ONE,
+        lambda e: _without("body")(_header("content-type", "text/plain")(e)),
+        422,
+    ),
+    (
+        "text/plain, empty body",
+        "POST",
+        MANY,
+        lambda e: _set(body="")(_header("content-type", "text/plain")(e)),
+        422,
+    ),
+    (
+        "multipart, no body",
+        "POST",
+        PODCASTS,
+        lambda e: _without("body")(_header("content-type", "multipart/form-data; boundary=x")(e)),
+        422,
+    ),
+    (
+        "multipart form",
+        "POST",
+        ONE,
+        _raw(b"--x\r\n\r\nurl\r\n--x--", content_type="multipart/form-data; boundary=x"),
+        400,
+    ),
+    ("numeric token header", "POST", ONE, _header("x-api-token", 12345), 400),
+    ("list token header", "GET", "/api/podcasts", _header("x-api-token", ["a", "b"]), 400),
+    ("headers not a map", "GET", "/api/episodes", _set(headers=["x-api-token"]), 400),
+    ("None query value", "POST", ONE, _set(queryStringParameters={"wait": None}), 400),
+    ("numeric query value", "GET", "/api/episodes", _set(queryStringParameters={"limit": 5}), 400),
+    ("no requestContext", "POST", ONE, _without("requestContext"), 400),
+    ("event is not a map", "POST", ONE, lambda event: None, 400),
+    ("empty event", "GET", "/api/episodes", lambda event: {}, 400),
+    ("requestContext without http", "GET", "/api/episodes", _set(requestContext={"requestId": "x"}), 400),
+    ("no rawPath", "GET", "/api/episodes", _without("rawPath"), 400),
+    ("dict body", "POST", ONE, _set(body={"url": VIDEO}), 400),
+    ("list body", "POST", MANY, _set(body=[{"url": VIDEO}]), 400),
+    ("path outside /api", "GET", "/", lambda event: event, 404),
+    ("another path outside /api", "POST", "/shortcuts/add-episode", lambda event: event, 404),
+    ("favicon", "GET", "/favicon.ico", lambda event: event, 404),
 ]
 
 
+# Words that mean a parser's or pydantic's message reached the caller instead of a sentence.
+INTERNALS = (
+    "Traceback",
+    "JSON decode error",
+    "should match pattern",
+    "literal[",
+    "Value error,",
+    "int_parsing",
+)
+
+
+def assert_plain_refusal(status: int, body: dict[str, Any]) -> None:
+    assert 400 <= status < 500, (status, body)
+    assert body["success"] is False
+    assert isinstance(body["error"], str) and body["error"]
+    assert not any(word in body["error"] for word in INTERNALS), body["error"]
+
+
 def test_corpus_is_large_enough() -> None:
-    assert len(CORPUS) >= 40
+    assert len(CORPUS) + len(EVENTS) >= 110
 
 
 @pytest.mark.parametrize(
@@ -86,9 +259,93 @@ def test_bad_request_gets_a_4xx_json_reason(
 ) -> None:
     token = create_user(lambda_world, "alice")
     status, body = lambda_world.call_api(method, path, raw_body=raw, token=token, query=query)
-    assert 400 <= status < 500, (status, body)
-    assert body["success"] is False
-    assert isinstance(body["error"], str) and body["error"]
-    assert "Traceback" not in body["error"]
-    # Nothing was queued for a request that was refused.
+    assert_plain_refusal(status, body)
+    # Nothing was queued (or stored) for a request that was refused.
     assert lambda_world.queue_depth("ExtractQueue") == 0
+    assert lambda_world.queue_depth("ResultsQueue") == 0
+
+
+@pytest.mark.parametrize(
+    ("what", "method", "path", "change", "expected"), EVENTS, ids=[case[0] for case in EVENTS]
+)
+def test_bad_event_gets_a_4xx_json_reason(
+    lambda_world: LambdaWorld,
+    what: str,
+    method: str,
+    path: str,
+    change: Callable[[Event], Event],
+    expected: int,
+) -> None:
+    token = create_user(lambda_world, "alice")
+    event = change(http_event(method, path, raw_body=GOOD.decode(), token=token))
+    answer = lambda_world.function("api").handler(event, LocalContext("ApiFunction"))
+    assert answer["headers"]["Content-Type"] == "application/json"
+    body = json.loads(answer["body"])
+    assert_plain_refusal(answer["statusCode"], body)
+    assert answer["statusCode"] == expected, (what, body)
+    assert lambda_world.queue_depth("ExtractQueue") == 0
+    assert lambda_world.queue_depth("ResultsQueue") == 0
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "raw", "status", "error"),
+    [
+        ("POST", ONE, '{"url": ', 400, "the body is not valid JSON: expecting value at character 9"),
+        (
+            "POST",
+            ONE,
+            "[" * 5000 + "]" * 5000,
+            400,
+            f"the JSON is nested more than {limits.MAX_JSON_DEPTH} levels deep",
+        ),
+        ("POST", ONE, '{"url": ' + "1" * 4301 + "}", 422, "a number in the body has too many digits"),
+        (
+            "POST",
+            PODCASTS,
+            '{"feedUrl": "https://e.com/f.xml", "backfill": "some"}',
+            422,
+            'backfill must be a number from 0 to 10000, or "all"',
+        ),
+        (
+            "POST",
+            PODCASTS,
+            '{"feedUrl": "https://e.com/f.xml", "backfill": true}',
+            422,
+            'backfill must be a number from 0 to 10000, or "all"',
+        ),
+        (
+            "POST",
+            PODCASTS,
+            '{"feedUrl": "http://exa mple.com/"}',
+            422,
+            '"http://exa mple.com/" has a space in it; send the feed\'s URL on its own',
+        ),
+        ("DELETE", "/api/podcasts/not-an-id", None, 404, "no such subscription"),
+        ("GET", "/api/jobs/not-a-job", None, 404, "no such job"),
+        ("GET", "/api/episodes?type=movie", None, 422, "type must be 'video' or 'podcast'"),
+        ("POST", ONE, "{}", 422, "url is required"),
+        ("POST", ONE, '{"url": 5}', 422, "url must be text"),
+        (
+            "POST",
+            ONE,
+            json.dumps({"url": VIDEO, "colour": "red"}),
+            422,
+            "colour is not a field this API knows",
+        ),
+        (
+            "POST",
+            MANY,
+            json.dumps([{"url": VIDEO}, {"link": VIDEO}]),
+            422,
+            "link 2: url is required; link 2: link is not a field this API knows",
+        ),
+        ("GET", "/elsewhere", None, 404, "no route GET /elsewhere; the API lives under /api/"),
+    ],
+)
+def test_errors_are_sentences(
+    lambda_world: LambdaWorld, method: str, path: str, raw: str | None, status: int, error: str
+) -> None:
+    token = create_user(lambda_world, "alice")
+    path, _, query = path.partition("?")
+    answer = lambda_world.call_api(method, path, raw_body=raw, token=token, query=query)
+    assert answer == (status, {"success": False, "error": error})

@@ -18,7 +18,7 @@ from watcharr.adapters.query_client import QueryClient
 from watcharr.adapters.queues import QueuePublisher
 from watcharr.adapters.youtube_data_api import MAX_IDS_PER_CALL
 from watcharr.domain.urls import UnsupportedLink, normalize_link
-from watcharr.models.api import LinkResult
+from watcharr.models.api import AddEpisodeAnswer, EpisodeSummary, LinkResult
 from watcharr.models.messages import (
     TERMINAL_STATES,
     ExtractRequest,
@@ -175,3 +175,23 @@ def wait_for_item(
             return None
         time.sleep(min(pause, remaining))
         pause = min(pause * 1.5, 1.0)
+
+
+def added_answer(query: QueryClient, user_id: int, plan: JobPlan, seconds: float) -> AddEpisodeAnswer:
+    """add-episode's answer: "queued", or the one item's outcome when it ends within ``seconds``."""
+    item_id = plan.requests[0].item_id
+    item = wait_for_item(query, user_id, plan.job_id, item_id, seconds) if seconds and item_id else None
+    if item is None:
+        return AddEpisodeAnswer(success=True, jobId=plan.job_id, status="queued")
+    failed = item["state"] == "failed"
+    return AddEpisodeAnswer(
+        success=not failed,
+        jobId=plan.job_id,
+        status=item["state"],
+        episode=None
+        if failed
+        else EpisodeSummary(
+            id=item["episodeId"], title=item["title"], type=item["type"], channel=item["channel"]
+        ),
+        error=item["reason"],
+    )

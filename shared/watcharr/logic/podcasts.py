@@ -1,18 +1,24 @@
-"""Subscribing to podcast feeds: the messages a subscribe or unsubscribe sends."""
+"""Subscribing to podcast feeds: which feed a link names, and the messages a subscribe or unsubscribe sends."""
 
 from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from watcharr.adapters.query_client import QueryClient
+from watcharr.adapters.queues import QueuePublisher
 from watcharr.domain.urls import UnsupportedLink, apple_podcast_ids, find_url
-from watcharr.models.messages import ExtractRequest, FeedSync, SubscriptionAdded, utc_now
+from watcharr.models.messages import ExtractRequest, FeedSync, SubscriptionAdded, SubscriptionRemoved, utc_now
+from watcharr.models.queries import ListSubscriptions
 
 _STOREFRONT = re.compile(r"[a-z]{2}")
+# Control, format (bidi overrides, zero-width), separator-line/paragraph, surrogate and unassigned.
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"})
 
 
 @dataclass(frozen=True)
@@ -23,11 +29,17 @@ class SubscriptionPlan:
 
 
 def feed_link(text: str) -> str:
-    """The feed URL (or Apple Podcasts show link, resolved later by the extractor) in `text`."""
+    """The feed URL (or Apple Podcasts show link, resolved later by the extractor) in `text`.
+
+    An Apple Podcasts show link may sit in share-sheet text; any other feed URL must come on its
+    own and be a well-formed http(s) URL, so what is stored is exactly the feed that was meant.
+    """
     url = find_url(text)
     if url is None:
         raise UnsupportedLink("no feed link found; send the RSS/Atom URL or an Apple Podcasts show link")
     apple = apple_podcast_ids(url)
+    if apple is None:
+        check_feed_url(text.strip())
     if apple is not None:
         show_id, episode_id = apple
         if episode_id is not None:
@@ -36,6 +48,26 @@ def feed_link(text: str) -> str:
         country = storefront(url)
         return f"https://podcasts.apple.com/{country + '/' if country else ''}podcast/id{show_id}"
     return url
+
+
+def check_feed_url(url: str) -> None:
+    """Raise UnsupportedLink unless ``url`` is one well-formed http(s) URL with nothing around it."""
+    shown = url[:100].encode("unicode_escape").decode("ascii")
+    if any(unicodedata.category(c) in _INVISIBLE_CATEGORIES for c in url):
+        raise UnsupportedLink(f"{shown} contains control or invalid characters, which no feed URL has")
+    if any(c.isspace() for c in url):
+        raise UnsupportedLink(f'"{shown}" has a space in it; send the feed\'s URL on its own')
+    try:
+        parts = urlsplit(url)
+        port_ok = parts.port is None or parts.port > 0
+    except ValueError as exc:
+        raise UnsupportedLink(
+            f"{shown} is not a valid web address (its host or port cannot be read)"
+        ) from exc
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname or not port_ok:
+        raise UnsupportedLink(f"{shown} is not a valid http or https feed URL")
+    if parts.username is not None or parts.password is not None:
+        raise UnsupportedLink(f"{shown} carries a user name or password; send the feed URL without them")
 
 
 def storefront(url: str) -> str | None:
@@ -77,3 +109,35 @@ def plan_subscription(
             feed=FeedSync(subscription_id=sub_id, backfill=backfill),
         ),
     )
+
+
+def subscriptions(query: QueryClient, user_id: int) -> list[dict[str, Any]]:
+    """The user's subscriptions as ListSubscriptions lists them."""
+    found: list[dict[str, Any]] = query(ListSubscriptions(user_id=user_id))["subscriptions"]
+    return found
+
+
+def subscribe(
+    query: QueryClient,
+    publisher: QueuePublisher,
+    user_id: int,
+    text: str,
+    tag: str | None,
+    backfill: int | None,
+) -> SubscriptionPlan:
+    """Subscribe the user to the feed ``text`` names: the subscription first, then its first sync.
+
+    Raises UnsupportedLink, with the reason, when ``text`` names no feed.
+    """
+    plan = plan_subscription(user_id, feed_link(text), tag, backfill, subscriptions(query, user_id))
+    publisher.send_results([plan.added])
+    publisher.send_extract_requests([plan.first_sync])
+    return plan
+
+
+def unsubscribe(query: QueryClient, publisher: QueuePublisher, user_id: int, subscription_id: str) -> bool:
+    """Stop the user's subscription; False when the user has no subscription of that id."""
+    if not any(sub["id"] == subscription_id for sub in subscriptions(query, user_id)):
+        return False
+    publisher.send_results([SubscriptionRemoved(subscription_id=subscription_id, user_id=user_id)])
+    return True

@@ -10,6 +10,7 @@ from watcharr import limits
 
 # The url field may carry a whole share-sheet text around the link, so it may be longer than a URL.
 MAX_SHARE_TEXT_LENGTH = 2 * limits.MAX_URL_LENGTH
+MAX_BACKFILL = 10_000
 
 
 def _clean_tag(value: str | None) -> str | None:
@@ -52,17 +53,30 @@ class SubscribeBody(_Body):
 
     _tag = field_validator("tag")(_clean_tag)
 
-    @field_validator("backfill")
+    @field_validator("backfill", mode="before")
     @classmethod
-    def _backfill_range(cls, value: int | str) -> int | str:
-        if isinstance(value, int) and not 0 <= value <= 10_000:
-            raise ValueError("backfill must be between 0 and 10000, or 'all'")
-        return value
+    def _backfill_count(cls, value: object) -> object:
+        # Checked before the union, so `true`, 2.5 or "some" get one sentence, not one per member.
+        if value == "all" or (type(value) is int and 0 <= value <= MAX_BACKFILL):
+            return value
+        raise ValueError(f'backfill must be a number from 0 to {MAX_BACKFILL}, or "all"')
+
+
+class LinkResult(BaseModel):
+    url: str
+    status: Literal["QUEUED", "NOK"]
+    reason: str | None = None
 
 
 class ErrorAnswer(BaseModel):
     success: Literal[False] = False
     error: str
+
+
+class RefusedBatchAnswer(ErrorAnswer):
+    """add-videos refused: each link's reason when no link is supported, none when the body is invalid."""
+
+    results: list[LinkResult] | None = None
 
 
 class EpisodeSummary(BaseModel):
@@ -78,12 +92,6 @@ class AddEpisodeAnswer(BaseModel):
     status: Literal["queued", "added", "restored", "failed"]
     episode: EpisodeSummary | None = None
     error: str | None = None
-
-
-class LinkResult(BaseModel):
-    url: str
-    status: Literal["QUEUED", "NOK"]
-    reason: str | None = None
 
 
 class AddVideosAnswer(BaseModel):

@@ -1,0 +1,220 @@
+"""Everything checked before routing: the event's shape, the token, and the body, decoded once.
+
+Routes only ever see an event whose headers, query values and body are text, whose body is UTF-8
+JSON labelled ``application/json``, and whose caller is known (``caller()``).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from email.message import Message
+from typing import Any
+
+from aws_lambda_powertools.event_handler import content_types
+from aws_lambda_powertools.event_handler.api_gateway import BaseRouter
+
+from watcharr import limits
+from watcharr.adapters.query_client import QueryFailed
+from watcharr.api.answers import UNAVAILABLE, plain_error
+from watcharr.logic.auth import NotAuthenticated, User
+from watcharr.observability import logger
+
+OPENAPI_PATH = "/api/openapi.json"
+DOCS_PATH = "/api/docs"
+PUBLIC_PATHS = frozenset({OPENAPI_PATH, DOCS_PATH})
+API_PREFIX = "/api/"
+USER_KEY = "user"
+UTF8_NAMES = frozenset({"utf-8", "utf8", "us-ascii", "ascii"})
+# base64 grows a body by 4/3; anything longer than this cannot decode to an acceptable body.
+MAX_BASE64_CHARS = (limits.MAX_BODY_BYTES + 2) // 3 * 4
+
+
+class Refused(Exception):
+    """A request answered before routing; ``status`` and ``reason`` are what the caller sees."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Admitted:
+    event: dict[str, Any]
+    user: User | None
+
+
+def admit(event: Any, user_for: Callable[[str | None], User]) -> Admitted | dict[str, Any]:
+    """The event to route and its caller, or the refusal to send back instead (an HTTP API answer)."""
+    try:
+        return _admit(event, user_for)
+    except Refused as exc:
+        return plain_error(exc.status, exc.reason)
+
+
+def caller(router: BaseRouter) -> User:
+    """The user whose token the guard accepted for this request."""
+    return router.context[USER_KEY]
+
+
+def _admit(event: Any, user_for: Callable[[str | None], User]) -> Admitted:
+    if not isinstance(event, dict):
+        raise Refused(400, "not an HTTP API request")
+    method, path = _method_and_path(event)
+    headers = _text_headers(event.get("headers"))
+    query = _text_query(event.get("queryStringParameters"))
+    if path in PUBLIC_PATHS:
+        return Admitted(_prepared(event, headers, query, None), None)
+    if not path.startswith(API_PREFIX):
+        raise Refused(404, f"no route {method} {path}; the API lives under {API_PREFIX}")
+    raw = _raw_body(event)
+    try:
+        user = user_for(headers.get("x-api-token"))
+    except NotAuthenticated as exc:
+        raise Refused(401, str(exc)) from exc
+    except QueryFailed as exc:
+        logger.exception("token lookup failed")
+        raise Refused(503, UNAVAILABLE) from exc
+    body = decode_body(raw, headers) if raw else None
+    return Admitted(_prepared(event, headers, query, body), user)
+
+
+def _method_and_path(event: dict[str, Any]) -> tuple[str, str]:
+    """What the resolver routes on; a harness or another integration may leave either out."""
+    context = event.get("requestContext")
+    http = context.get("http") if isinstance(context, dict) else None
+    method = http.get("method") if isinstance(http, dict) else None
+    path = event.get("rawPath")
+    if not (isinstance(method, str) and method and isinstance(path, str) and path):
+        raise Refused(400, "not an HTTP API request: the method or the path is missing")
+    return method, path
+
+
+def _text_headers(headers: Any) -> dict[str, str]:
+    if headers is None:
+        return {}
+    if not isinstance(headers, dict):
+        raise Refused(400, "the request headers cannot be read")
+    text: dict[str, str] = {}
+    for name, value in headers.items():
+        if not isinstance(name, str) or not isinstance(value, str):
+            raise Refused(400, f"the {name} header must be text")
+        text[name.lower()] = value
+    return text
+
+
+def _text_query(params: Any) -> dict[str, str] | None:
+    if params is None:
+        return None
+    if not isinstance(params, dict):
+        raise Refused(400, "the query string cannot be read")
+    for name, value in params.items():
+        if not isinstance(name, str) or not isinstance(value, str):
+            raise Refused(400, f"the query parameter {name} must have a text value")
+    return params
+
+
+def _raw_body(event: dict[str, Any]) -> bytes:
+    """The body's bytes, size-checked before anything else is done with them."""
+    body = event.get("body")
+    if body is None:
+        return b""
+    if not isinstance(body, str):
+        raise Refused(400, "the body must be JSON text")
+    too_large = Refused(413, f"request body is larger than {limits.MAX_BODY_BYTES // 1024} KiB")
+    if event.get("isBase64Encoded") is True:
+        if len(body) > MAX_BASE64_CHARS:
+            raise too_large
+        try:
+            raw = base64.b64decode(body, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise Refused(400, "the body is marked base64-encoded but is not valid base64") from exc
+    else:
+        # A lone surrogate in a harness's str body is kept as the bytes it stands for, and refused
+        # below as invalid UTF-8.
+        raw = body.encode("utf-8", "surrogatepass")
+    if len(raw) > limits.MAX_BODY_BYTES:
+        raise too_large
+    return raw
+
+
+def decode_body(raw: bytes, headers: dict[str, str]) -> Any:
+    """The one place a body is read: UTF-8 JSON whatever the client labelled it, or a 4xx saying why.
+
+    Any content type is read as JSON (``curl -d`` says form-urlencoded, some Shortcuts say nothing),
+    but a compressed body or another character set is refused: decompressing would need a cap of its
+    own, and no client of this API sends either.
+    """
+    encoding = headers.get("content-encoding", "").strip().lower()
+    if encoding not in ("", "identity"):
+        raise Refused(
+            415, f"compressed bodies are not accepted (Content-Encoding: {encoding}); send plain JSON"
+        )
+    charset = _charset(headers.get("content-type", ""))
+    if charset is not None and charset not in UTF8_NAMES:
+        raise Refused(415, f"the body must be UTF-8 JSON, not {charset}")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise Refused(400, f"the body is not valid UTF-8 (byte {exc.start + 1} cannot be read)") from exc
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise Refused(
+            400, f"the body is not valid JSON: {exc.msg.lower()} at character {exc.pos + 1}"
+        ) from exc
+    except RecursionError as exc:
+        raise Refused(400, f"the JSON is nested more than {limits.MAX_JSON_DEPTH} levels deep") from exc
+    except ValueError as exc:
+        # Python refuses to convert integers of more than 4,300 digits (CVE-2020-10735).
+        raise Refused(422, "a number in the body has too many digits") from exc
+    if _depth(value) > limits.MAX_JSON_DEPTH:
+        raise Refused(400, f"the JSON is nested more than {limits.MAX_JSON_DEPTH} levels deep")
+    return value
+
+
+def _charset(content_type: str) -> str | None:
+    message = Message()
+    message["content-type"] = content_type
+    charset = message.get_param("charset")
+    return charset.strip().lower() if isinstance(charset, str) else None
+
+
+def _depth(value: Any) -> int:
+    """How deeply arrays and objects nest (a scalar is 0), without recursion."""
+    deepest = 0
+    pending = [(value, 1)]
+    while pending:
+        item, level = pending.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is None:
+            continue
+        deepest = max(deepest, level)
+        if level > limits.MAX_JSON_DEPTH:
+            break
+        pending.extend((child, level + 1) for child in children)
+    return deepest
+
+
+def _prepared(
+    event: dict[str, Any], headers: dict[str, str], query: dict[str, str] | None, body: Any
+) -> dict[str, Any]:
+    """The event the resolver sees: lower-case text headers and a JSON body, or none.
+
+    It is labelled JSON even without a body, so the resolver never refuses a label in its own shape.
+    """
+    prepared = {
+        **event,
+        "headers": {**headers, "content-type": content_types.APPLICATION_JSON},
+        "isBase64Encoded": False,
+    }
+    if query is not None:
+        prepared["queryStringParameters"] = query
+    prepared.pop("body", None)
+    if body is not None:
+        prepared["body"] = json.dumps(body)
+    return prepared
