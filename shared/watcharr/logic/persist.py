@@ -11,7 +11,9 @@ from functools import singledispatch
 from typing import Literal
 
 from watcharr.adapters.store import WriteStore
+from watcharr.logic.commands import apply_command
 from watcharr.models.messages import (
+    Command,
     EpisodeExtracted,
     FeedChecked,
     FeedEpisodesExtracted,
@@ -45,6 +47,11 @@ def apply_result(store: WriteStore, message: ResultMessage) -> Outcome:
 @singledispatch
 def _apply(message: ResultMessage, store: WriteStore) -> None:
     raise TypeError(f"no rule for {type(message).__name__}")
+
+
+@_apply.register
+def _(message: Command, store: WriteStore) -> None:
+    apply_command(store, message)
 
 
 @_apply.register
@@ -155,7 +162,7 @@ def restore_or_insert_episode(store: WriteStore, message: EpisodeExtracted) -> t
         outcome = "restored"
     if message.tag:
         store.replace_tags(message.user_id, episode_id, [message.tag], message.at)
-    store.log_event(episode_id, outcome, message.at)
+    store.log_event(message.user_id, episode_id, outcome, message.at)
     return outcome, episode_id
 
 
