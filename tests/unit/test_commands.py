@@ -26,6 +26,7 @@ from watcharr.models.messages import (
 )
 
 LATER = "2026-11-28T13:00:00.000Z"
+EVEN_LATER = "2026-11-28T14:00:00.000Z"
 
 
 @pytest.fixture
@@ -378,11 +379,33 @@ def test_job_retried_queues_failed_items_again_and_their_next_result_applies(sto
         {"id": "jr-0000", "state": "queued", "reason": None, "attempts": 0},
         {"id": "jr-0001", "state": "added", "reason": None, "attempts": 1},
     ]
+    # The failure from before the retry, delivered again: stale, the item stays queued.
+    first_failure = ItemFailed(at=AT, job_id="jr", item_id="jr-0000", reason="HTTP 503", attempts=5)
+    assert apply_result(store, first_failure) == "duplicate"
+    assert store.conn.execute("SELECT state FROM job_items WHERE id = 'jr-0000'").fetchone() == {
+        "state": "queued"
+    }
     # The same item fails again on this attempt: that failure is applied, not taken for a duplicate.
-    apply_result(store, ItemFailed(at=LATER, job_id="jr", item_id="jr-0000", reason="HTTP 404", attempts=1))
+    again = ItemFailed(at=EVEN_LATER, job_id="jr", item_id="jr-0000", reason="HTTP 404", attempts=1)
+    assert apply_result(store, again) == "applied"
+    assert apply_result(store, again) == "duplicate"
     assert store.conn.execute("SELECT state, reason FROM job_items WHERE id = 'jr-0000'").fetchone() == {
         "state": "failed",
         "reason": "HTTP 404",
+    }
+
+
+def test_a_retried_item_that_succeeds_is_added(store: WriteStore) -> None:
+    apply_result(store, job("jr", 1, ["u1"]))
+    apply_result(store, ItemFailed(at=AT, job_id="jr", item_id="jr-0000", reason="HTTP 503", attempts=5))
+    apply_result(
+        store, JobRetried(at=LATER, command_id=command_id(1), user_id=1, job_id="jr", item_ids=["jr-0000"])
+    )
+    result = extracted("jr", 0, 1, "youtube:ddddddddddd", "Back").model_copy(update={"at": EVEN_LATER})
+    assert apply_result(store, result) == "applied"
+    assert store.conn.execute("SELECT state, title FROM job_items WHERE id = 'jr-0000'").fetchone() == {
+        "state": "added",
+        "title": "Back",
     }
 
 

@@ -143,7 +143,8 @@ MIGRATIONS: tuple[str, ...] = (
     """,
     # 2: list management. Commands and their outcome; tag names unique per user whatever their case
     # (duplicates from before are merged into the oldest, keeping every episode's links); the user on
-    # each history row; indexes for the list's filters, sorts and tag counts.
+    # each history row; indexes for the list's filters, sorts and tag counts; how often a failed item
+    # was retried at the user's request, and when.
     """
     CREATE TABLE commands (
         id TEXT PRIMARY KEY,
@@ -179,5 +180,7 @@ MIGRATIONS: tuple[str, ...] = (
 
     CREATE INDEX episodes_user_list ON episodes (user_id, is_deleted, is_archived, created_at DESC);
     CREATE INDEX job_items_episode ON job_items (episode_id);
+    ALTER TABLE job_items ADD COLUMN retries INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE job_items ADD COLUMN retried_at TEXT;
     """,
 )

@@ -397,15 +397,18 @@ class WriteStore:
         }
 
     def requeue_item(self, item_id: str, at: str) -> None:
-        """A failed item starts again: queued, no reason, its attempts and requeues counted afresh."""
+        """A failed item starts again: queued, no reason, its attempts and requeues counted afresh, and
+        the retry counted so that the results of this attempt are told from the earlier ones'."""
         self.conn.execute(
-            "UPDATE job_items SET state = 'queued', reason = NULL, attempts = 0, requeues = 0, updated_at = ?"
-            " WHERE id = ? AND state = 'failed'",
-            (at, item_id),
+            "UPDATE job_items SET state = 'queued', reason = NULL, attempts = 0, requeues = 0,"
+            " retries = retries + 1, retried_at = ?, updated_at = ? WHERE id = ? AND state = 'failed'",
+            (at, at, item_id),
         )
 
-    def forget_applied(self, dedup_ids: Iterable[str]) -> None:
-        self.conn.executemany("DELETE FROM applied_messages WHERE dedup_id = ?", [(d,) for d in dedup_ids])
+    def item_retry(self, item_id: str) -> Row | None:
+        return self.conn.execute(
+            "SELECT retries, retried_at FROM job_items WHERE id = ?", (item_id,)
+        ).fetchone()
 
     # -- subscriptions ------------------------------------------------------------------------
 

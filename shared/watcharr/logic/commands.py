@@ -24,7 +24,6 @@ from watcharr.models.messages import (
     TagCreated,
     TagDeleted,
     TagUpdated,
-    item_result_dedup_ids,
 )
 from watcharr.observability import logger
 
@@ -198,5 +197,3 @@ def _(message: JobRetried, store: WriteStore, touched: Touched) -> None:
     for item_id, state in states.items():
         if state == "failed":
             store.requeue_item(item_id, message.at)
-            # The item's earlier result is forgotten so that the result of this attempt applies.
-            store.forget_applied(item_result_dedup_ids(message.job_id, item_id))

@@ -418,12 +418,6 @@ Command = (
 )
 
 
-def item_result_dedup_ids(job_id: str, item_id: str) -> list[str]:
-    """The dedup ids under which an item's result (ItemFailed, EpisodeExtracted) is recorded, so a
-    retried item can take a new result."""
-    return [_dedup_id(message.__name__, job_id, item_id) for message in (ItemFailed, EpisodeExtracted)]
-
-
 ResultMessage = Annotated[
     UserCreated
     | TokenRotated
