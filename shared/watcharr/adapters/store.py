@@ -365,7 +365,8 @@ class WriteStore:
 
     def insert_tag(self, user_id: int, name: str, color: str | None, at: str) -> int:
         cur = self.conn.execute(
-            "INSERT INTO tags (user_id, name, color, created_at) VALUES (?, ?, ?, ?)", (user_id, name, color, at)
+            "INSERT INTO tags (user_id, name, color, created_at) VALUES (?, ?, ?, ?)",
+            (user_id, name, color, at),
         )
         assert cur.lastrowid is not None
         return cur.lastrowid
@@ -384,7 +385,9 @@ class WriteStore:
     # -- job retries --------------------------------------------------------------------------
 
     def job_of(self, user_id: int, job_id: str) -> Row | None:
-        return self.conn.execute("SELECT id FROM jobs WHERE id = ? AND user_id = ?", (job_id, user_id)).fetchone()
+        return self.conn.execute(
+            "SELECT id FROM jobs WHERE id = ? AND user_id = ?", (job_id, user_id)
+        ).fetchone()
 
     def job_item_states(self, job_id: str, item_ids: Iterable[str]) -> dict[str, str]:
         wanted = list(item_ids)

@@ -14,6 +14,7 @@ from typing import Annotated, Any, ClassVar, Generic, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 from pydantic.alias_generators import to_camel
 
+from watcharr import limits
 from watcharr.models.messages import LikeStatus, Priority, WatchStatus
 
 # ---- answers ----------------------------------------------------------------------------------
@@ -305,7 +306,7 @@ class ListEpisodes(_Query[EpisodesAnswer]):
     deleted: bool = False
     archived: bool = False
     # Case-insensitive, in the title and the channel's name.
-    search: str | None = Field(default=None, max_length=200)
+    search: str | None = Field(default=None, max_length=limits.MAX_SEARCH_LENGTH)
     sort: Literal["added", "published", "priority"] = "added"
     limit: int = 50
     offset: int = 0
