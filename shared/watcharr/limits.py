@@ -19,3 +19,9 @@ PLAYLIST_LIMIT = 500
 # Items still `queued` after this long are queued again by the reconciler.
 STALE_ITEM_SECONDS = 15 * 60
 MAX_ITEM_REQUEUES = 3
+
+# What a page or a feed sends is capped when stored (and when shown): titles and names, descriptions,
+# and the failure reasons shown to the user.
+MAX_TITLE_LENGTH = 500
+MAX_DESCRIPTION_LENGTH = 10_000
+MAX_REASON_LENGTH = 1000
