@@ -25,3 +25,5 @@ MAX_ITEM_REQUEUES = 3
 MAX_TITLE_LENGTH = 500
 MAX_DESCRIPTION_LENGTH = 10_000
 MAX_REASON_LENGTH = 1000
+# Podcast episodes travel 50 to a FeedEpisodesExtracted message: their descriptions are kept shorter.
+MAX_EPISODE_NOTES_LENGTH = 5000

@@ -32,10 +32,11 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 import feedparser
 from feedparser.encodings import convert_to_utf8
 
+from watcharr import limits
 from watcharr.models.media import ChannelInfo, MediaMetadata
 
-DESCRIPTION_MAX_CHARS = 5000
-TITLE_MAX_CHARS = 500
+DESCRIPTION_MAX_CHARS = limits.MAX_EPISODE_NOTES_LENGTH
+TITLE_MAX_CHARS = limits.MAX_TITLE_LENGTH
 UNTITLED = "Untitled episode"
 # A week of audio; longer itunes:duration values are typos, not episodes.
 MAX_DURATION_SECONDS = 7 * 24 * 3600
