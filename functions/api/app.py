@@ -23,7 +23,7 @@ from pydantic import BaseModel
 from watcharr import limits
 from watcharr.adapters.query_client import QueryFailed, query_client_for
 from watcharr.adapters.queues import publisher_for
-from watcharr.domain.urls import UnsupportedLink
+from watcharr.domain.links.cleaning import UnsupportedLink
 from watcharr.logic.auth import Authenticator, NotAuthenticated, User
 from watcharr.logic.ingest import LinkRequest, plan_job, submit_job, wait_for_item
 from watcharr.logic.podcasts import feed_link, plan_subscription

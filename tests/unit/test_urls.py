@@ -14,15 +14,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from watcharr.domain.urls import (
-    MediaLink,
-    UnsupportedLink,
-    apple_podcast_ids,
-    find_url,
-    is_apple_podcasts_show,
-    normalize_link,
-    youtube_video_id,
-)
+from watcharr.domain.links.apple import apple_podcast_ids, is_apple_podcasts_show
+from watcharr.domain.links.classify import normalize_link, youtube_video_id
+from watcharr.domain.links.cleaning import MediaLink, UnsupportedLink
+from watcharr.domain.links.text import find_url
 from watcharr.limits import MAX_URL_LENGTH
 from watcharr.models.messages import ExtractKind
 
@@ -430,9 +425,11 @@ def test_every_kind_returned_is_a_kind_the_extract_queue_accepts() -> None:
     assert {normalize_link(s).kind for s in samples} <= set(get_args(ExtractKind))
 
 
-def test_importing_the_module_does_not_load_yt_dlp_or_pydantic() -> None:
+def test_importing_the_link_modules_does_not_load_yt_dlp_or_pydantic() -> None:
     # The API function imports this on every cold start; yt-dlp alone takes about a second.
-    code = "import sys, watcharr.domain.urls; print(sorted({'yt_dlp', 'pydantic'} & set(sys.modules)))"
+    code = (
+        "import sys, watcharr.domain.links.classify; print(sorted({'yt_dlp', 'pydantic'} & set(sys.modules)))"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
 
     assert result.stdout.strip() == "[]"

@@ -35,7 +35,7 @@ from watcharr.domain.feeds import (
     podcast_media_key,
     select_new_episodes,
 )
-from watcharr.domain.urls import apple_podcast_ids
+from watcharr.domain.links.apple import apple_podcast_ids
 from watcharr.logic.extraction import (
     Extraction,
     Sources,

@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from watcharr.domain.urls import UnsupportedLink, apple_podcast_ids, find_url
+from watcharr.domain.links.apple import apple_podcast_ids
+from watcharr.domain.links.cleaning import UnsupportedLink
+from watcharr.domain.links.text import find_url
 from watcharr.models.messages import ExtractRequest, FeedSync, SubscriptionAdded, utc_now
 
 _STOREFRONT = re.compile(r"[a-z]{2}")

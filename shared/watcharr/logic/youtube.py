@@ -25,7 +25,9 @@ from watcharr.domain.extraction_errors import (
     extraction_error,
     wants_metadata_fallback,
 )
-from watcharr.domain.urls import CANONICAL_WATCH_URL, UnsupportedLink, normalize_link, youtube_video_id
+from watcharr.domain.links.classify import normalize_link, youtube_video_id
+from watcharr.domain.links.cleaning import UnsupportedLink
+from watcharr.domain.links.youtube import CANONICAL_WATCH_URL
 from watcharr.logic.extraction import (
     Extraction,
     Sources,
