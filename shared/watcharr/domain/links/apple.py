@@ -46,12 +46,6 @@ def apple_podcast_ids(url: str) -> tuple[str, str | None] | None:
     return show_id, episode if episode and _APPLE_EPISODE_ID_RE.fullmatch(episode) else None
 
 
-def is_apple_podcasts_show(url: str) -> bool:
-    """Whether the link is an Apple Podcasts show page (something to subscribe to, not an episode)."""
-    ids = apple_podcast_ids(url)
-    return ids is not None and ids[1] is None
-
-
 def _apple_podcast_segments(parts: Parts) -> list[str] | None:
     """Path segments after ``[<country>/]podcast/``, or None when it is not a podcast page."""
     if parts.host not in APPLE_PODCAST_HOSTS:
