@@ -65,7 +65,7 @@ def dead_letters(world: LambdaWorld) -> list[dict[str, object]]:
     ],
 )
 def test_a_poison_message_goes_to_the_fifo_dlq_at_once_and_the_group_moves_on_in_order(
-    lambda_world: LambdaWorld, body: str, reason: str
+    lambda_world: LambdaWorld, body: str, reason: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # Given a message no persister can ever apply, with two jobs queued behind it in the one group
     token = create_user(lambda_world, "alice")
@@ -90,6 +90,9 @@ def test_a_poison_message_goes_to_the_fifo_dlq_at_once_and_the_group_moves_on_in
     assert attributes["reason"]["StringValue"].startswith(reason)
     assert attributes["sourceMessageId"]["StringValue"]
     assert blocked < 1.0
+    # and it was counted in the metric the PoisonMessageAlarm watches (EMF on stdout)
+    metric_lines = [line for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    assert any('"PoisonMessages"' in line for line in metric_lines)
     # and the jobs behind it are applied, in the order they were sent
     assert lambda_world.run_persister() == 2
     assert rows(lambda_world, "SELECT id FROM jobs ORDER BY rowid") == [(job,) for job in jobs]

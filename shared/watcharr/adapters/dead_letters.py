@@ -6,6 +6,7 @@ from typing import Any
 
 from watcharr import limits
 from watcharr.adapters.queues import RESULTS_MESSAGE_GROUP, sqs_client
+from watcharr.domain.text import clean_line
 
 
 class DeadLetterQueue:
@@ -27,7 +28,7 @@ class DeadLetterQueue:
             MessageGroupId=RESULTS_MESSAGE_GROUP,
             MessageDeduplicationId=message_id[:128],
             MessageAttributes={
-                "reason": {"DataType": "String", "StringValue": reason[: limits.MAX_REASON_LENGTH]},
+                "reason": {"DataType": "String", "StringValue": clean_line(reason, limits.MAX_REASON_LENGTH)},
                 "sourceMessageId": {"DataType": "String", "StringValue": message_id},
             },
         )

@@ -8,13 +8,11 @@ allowed receive, where the item fails with the reason instead of ending in silen
 
 from __future__ import annotations
 
-from watcharr.logic.extraction import Extraction, RetryLater, Sources
+from watcharr.logic.extraction import Extraction, Sources
 from watcharr.logic.podcast_sync import add_apple_episode, sync_feed
 from watcharr.logic.youtube import extract_video_or_playlist, extract_youtube_batch
 from watcharr.models.messages import ExtractRequest
 from watcharr.settings import Settings
-
-__all__ = ["Extraction", "RetryLater", "extract"]
 
 
 def extract(

@@ -115,7 +115,7 @@ class Sources:
         """The real adapters: the modules satisfy the protocols as they are."""
         from watcharr.adapters import apple_podcasts, feed_http, oembed, secrets, youtube_data_api, ytdlp
 
-        return cls(ytdlp, youtube_data_api, oembed, feed_http, apple_podcasts, secrets)  # type: ignore[arg-type]
+        return cls(ytdlp, youtube_data_api, oembed, feed_http, apple_podcasts, secrets)
 
 
 # ---- results -----------------------------------------------------------------------------------------
