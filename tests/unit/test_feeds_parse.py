@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from watcharr.domain.feed_values import parse_duration
 from watcharr.domain.feeds import (
     DESCRIPTION_MAX_CHARS,
     UNTITLED,
@@ -17,7 +18,6 @@ from watcharr.domain.feeds import (
     ParsedFeed,
     feed_id_hash,
     feed_item_key_hash,
-    parse_duration,
     parse_feed,
     select_new_episodes,
 )
