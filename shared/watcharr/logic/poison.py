@@ -46,13 +46,14 @@ def _describe(exc: ValidationError) -> str:
     kind = first["type"]
     if kind == "json_invalid":
         return "the message is not valid JSON"
-    if kind in ("union_tag_invalid", "union_tag_not_found", "model_attributes_type"):
+    if kind in ("union_tag_invalid", "union_tag_not_found", "dict_type", "model_attributes_type"):
         return "the message names no known type"
     fields = ", ".join(
         ".".join(str(part) for part in error["loc"][1:]) or "the message"
         for error in exc.errors(include_url=False)
     )
-    return f"the {first['loc'][0]} message has invalid fields: {fields}"
+    kind_name = first["loc"][0] if first["loc"] else "results"
+    return f"the {kind_name} message has invalid fields: {fields}"
 
 
 def apply_or_refuse(store: WriteStore, message: ResultMessage) -> Outcome:
