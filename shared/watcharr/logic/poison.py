@@ -10,7 +10,6 @@ unavailable) is raised again so that SQS delivers the message once more.
 from __future__ import annotations
 
 import sqlite3
-from typing import Protocol
 
 from pydantic import ValidationError
 
@@ -25,12 +24,6 @@ TRANSIENT_FAILURES: tuple[type[Exception], ...] = (sqlite3.OperationalError, OSE
 
 class PoisonMessage(Exception):
     """A message that can never be applied; its text says why, in plain words."""
-
-
-class DeadLetters(Protocol):
-    """Where refused messages go, with their original body and the reason (adapters/dead_letters.py)."""
-
-    def send(self, body: str, reason: str, message_id: str) -> None: ...
 
 
 def read_result(body: str) -> ResultMessage:
