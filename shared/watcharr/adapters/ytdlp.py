@@ -44,6 +44,7 @@ from watcharr.domain.extraction_errors import (
     first_refusal,
     redact_secrets,
 )
+from watcharr.domain.text import http_url_or_none
 from watcharr.models.media import ChannelInfo, MediaMetadata, MediaType
 from watcharr.observability import logger
 
@@ -353,7 +354,8 @@ def media_from_info(
     info: dict[str, Any], url: str, *, is_short_hint: bool = False, partial: bool = False
 ) -> MediaMetadata:
     """The episode fields of one yt-dlp info dict (as ``extract_info`` returns it) for the link ``url``."""
-    page_url = str(info.get("webpage_url") or url)
+    # A page URL a site gives that is not http(s) is not stored: the shared link stands in for it.
+    page_url = http_url_or_none(str(info.get("webpage_url") or "")) or url
     media_type = _media_type(info)
     return MediaMetadata(
         media_key=_media_key(info, page_url),
