@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -21,8 +22,9 @@ from moto.server import ThreadedMotoServer
 from watcharr.local.functions import REPO_ROOT
 from watcharr.local.gateway import compile_routes, find_route, http_answer, http_api_event
 from watcharr.local.pollers import PollerConfig, poll_once, source_concurrency
-from watcharr.local.runner import QueueEndpoint, create_queues, scheduler_event
 from watcharr.local.template import HttpRouteSpec, StackSpec, load_template
+from watcharr.local.timers import scheduler_event
+from watcharr.local.workers import QueueEndpoint, create_queues
 
 pytestmark = pytest.mark.e2e
 
@@ -342,3 +344,33 @@ def test_the_schedule_event_is_the_scheduler_default_notification() -> None:
     assert event["source"] == "aws.scheduler"
     assert event["detail-type"] == "Scheduled Event"
     assert event["resources"][0].endswith(":schedule/default/watcharr-PodcastSyncFunction")
+
+
+def test_a_failing_fifo_message_holds_back_the_messages_behind_it_in_its_group(
+    sqs: Any, stack: StackSpec, queues: dict[str, QueueEndpoint]
+) -> None:
+    # Given a poison message at the head of the one message group, and a job sent half a second later
+    results, dlq = queues["ResultsQueue"], queues["ResultsDLQ"]
+    sqs.send_message(
+        QueueUrl=results.url, MessageBody="poison", MessageGroupId="watcharr", MessageDeduplicationId="p"
+    )
+    time.sleep(0.5)
+    sqs.send_message(
+        QueueUrl=results.url, MessageBody="job", MessageGroupId="watcharr", MessageDeduplicationId="j"
+    )
+    handler = Recorder(fail={"poison"})
+    config = config_for(results, batch_size=1, retry_delay=1)
+
+    # When the poller keeps going while the poison message fails and waits for its retry
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and "job" not in [
+        b for n in range(len(handler.events)) for b in handler.bodies(n)
+    ]:
+        poll_once(sqs, handler, config, wait_seconds=1)
+
+    # Then the job is delivered only after every allowed delivery of the poison message, as SQS does
+    delivered = [body for n in range(len(handler.events)) for body in handler.bodies(n)]
+    max_receives = stack.queue("ResultsQueue").max_receive_count
+    assert delivered == ["poison"] * max_receives + ["job"]
+    moved = sqs.receive_message(QueueUrl=dlq.url, WaitTimeSeconds=1)["Messages"]
+    assert [m["Body"] for m in moved] == ["poison"]

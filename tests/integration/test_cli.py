@@ -30,8 +30,8 @@ from watcharr.adapters.queues import RESULTS_MESSAGE_GROUP
 from watcharr.adapters.store import WriteStore, connect_writer
 from watcharr.domain.tokens import hash_token
 from watcharr.local.functions import REPO_ROOT
-from watcharr.local.runner import create_queues
 from watcharr.local.template import load_template
+from watcharr.local.workers import create_queues
 from watcharr.logic.persist import apply_result
 from watcharr.models.messages import TokenRotated, UserCreated, parse_result
 

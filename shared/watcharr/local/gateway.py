@@ -33,8 +33,9 @@ from multiprocessing.connection import Connection
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from watcharr.local.container import LOGGER_NAME, activity, enter_container, load_handler, terminal_safe
 from watcharr.local.context import LocalContext
-from watcharr.local.pollers import LOGGER_NAME, enter_container, load_handler
+from watcharr.local.state import ACCOUNT_ID
 from watcharr.local.template import HttpRouteSpec
 
 log = logging.getLogger(LOGGER_NAME)
@@ -45,7 +46,7 @@ MAX_REQUEST_BYTES = 10 * 1024 * 1024
 INTEGRATION_TIMEOUT_SECONDS = 30
 SYNC_PATH = "/_local/sync"
 HEALTH_PATH = "/_local/health"
-ACCOUNT_ID = "123456789012"
+
 _TEXT_TYPES = re.compile(
     r"^(text/.*|application/(json|xml|javascript|x-www-form-urlencoded|[\w.+-]*\+(json|xml))|multipart/form-data)$"
 )
@@ -500,9 +501,10 @@ class _GatewayHandler(BaseHTTPRequestHandler):
     do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = do_GET
 
     def log_message(self, format: str, *args: Any) -> None:
-        log.info("%s %s", self.address_string(), format % args)
+        log.debug("%s %s", self.address_string(), format % args)
 
     def _serve(self) -> None:
+        began = time.monotonic()
         body = self._read_body()
         if body is None:
             answer = gateway_error(413, "Request Entity Too Large")
@@ -520,6 +522,13 @@ class _GatewayHandler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(answer.body)
+        activity.info(
+            "%s %s %d %.0f ms",
+            terminal_safe(self.command),
+            terminal_safe(urlsplit(self.path).path),
+            answer.status,
+            (time.monotonic() - began) * 1000,
+        )
 
     def _read_body(self) -> bytes | None:
         """The request body, or None past API Gateway's limit (the rest is not read)."""
