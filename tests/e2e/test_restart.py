@@ -13,6 +13,7 @@ import pytest
 from tests.e2e.conftest import STACK_ARGS
 from tests.support.origin import OriginServer
 from tests.support.stack import StackProcess, running_stack, start_stack
+from watcharr import cli
 from watcharr.models.messages import TERMINAL_STATES
 
 pytestmark = pytest.mark.e2e
@@ -176,3 +177,38 @@ def test_every_accepted_item_ends_terminal_once_after_twenty_kills_of_the_whole_
     rows = episode_rows(data_dir / "watcharr.db")
     assert len(rows) == KILLS * LINKS_PER_KILLED_JOB, note
     assert all(count == 1 for _, count in rows), note
+
+
+def wait_until_accepted(stack: StackProcess, token: str, timeout: float = 30) -> None:
+    """Poll until ``token`` opens the API (the writer has applied it)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if stack.request("GET", "/api/episodes", token=token)[0] == 200:
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"the token was not accepted within {timeout:.0f} s\n{stack.output}")
+
+
+def test_a_rotated_local_token_sticks_and_a_stale_token_file_is_never_installed(data_dir: Path) -> None:
+    # Given the local user's token rotated with the CLI while the stack runs
+    with running_stack(data_dir, args=STACK_ARGS) as first:
+        old = first.token
+        assert cli.main(["--data-dir", str(data_dir), "users", "rotate-token", "local"]) == 0
+        new = (data_dir / "local-token").read_text().strip()
+        assert new != old
+        wait_until_accepted(first, new)
+
+    # When the stack starts again, the new token is the one that works
+    with running_stack(data_dir, args=STACK_ARGS) as second:
+        assert second.token == new
+        assert second.request("GET", "/api/episodes", token=new)[0] == 200
+        assert second.request("GET", "/api/episodes", token=old)[0] == 401
+
+    # And a token file that disagrees with the database (here: the old token put back) is reported, not
+    # installed: the old token stays refused
+    (data_dir / "local-token").write_text(old + "\n")
+    with running_stack(data_dir, args=STACK_ARGS) as third:
+        assert "does not hold the current token of the user 'local'" in third.output
+        assert "watcharr users rotate-token local" in third.output
+        assert third.request("GET", "/api/episodes", token=old)[0] == 401
+        assert third.request("GET", "/api/episodes", token=new)[0] == 200

@@ -705,3 +705,28 @@ def test_add_batch_refused_in_json_mode_prints_the_api_answer(run: Any, api: Fak
     outcome = run(*with_api(api, "--json", "add", "a", "b"))
     assert outcome.code == 1
     assert json.loads(outcome.out) == body
+
+
+# What a hostile page could put in a title: a colour change, a window-title change (OSC), a CSI in
+# its C1 form, a right-to-left override and a bare carriage return that would overwrite the line.
+HOSTILE = "Nice\x1b[31m video\x1b]0;pwned\x07 \x9b2J\u202edrawkcab\rfake"
+RAW_CONTROLS = ("\x1b", "\x07", "\x9b", "\u202e", "\r")
+
+
+def test_control_and_bidi_characters_from_a_page_never_reach_the_terminal(run: Any, api: FakeApi) -> None:
+    episode = {"title": HOSTILE, "type": "video", "channel": {"name": HOSTILE}, "tags": [HOSTILE]}
+    api.reply("GET", "/api/episodes", (200, {"success": True, "episodes": [episode]}))
+    item = {"state": "failed", "url": "https://example.com/v", "title": HOSTILE, "reason": HOSTILE}
+    job = {"jobId": JOB_ID, "status": "done", "total": 1, "done": 1, "totals": {"failed": 1}, "items": [item]}
+    api.reply("GET", f"/api/jobs/{JOB_ID}", (200, job))
+
+    table = run(*with_api(api, "episodes", "list"))
+    lines = run(*with_api(api, "jobs", "show", JOB_ID))
+    as_json = run(*with_api(api, "--json", "jobs", "show", JOB_ID))
+
+    for outcome in (table, lines, as_json):
+        assert outcome.code == 0, outcome.err
+        assert not any(raw in outcome.out for raw in RAW_CONTROLS), repr(outcome.out)
+    assert "Nice\\x1b[31m video" in table.out and "\\u202edrawkcab" in lines.out
+    # The JSON stays JSON and says the same title.
+    assert json.loads(as_json.out)["items"][0]["title"] == HOSTILE

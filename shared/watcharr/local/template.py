@@ -48,32 +48,18 @@ class TemplateError(ValueError):
 # ---- YAML with CloudFormation's short-form tags -------------------------------------------------------
 
 
-class _CloudFormationLoader(yaml.SafeLoader):
-    """A safe loader that turns ``!Ref x`` into ``{"Ref": "x"}``, ``!Sub s`` into ``{"Fn::Sub": s}``..."""
-
-
-def _construct_intrinsic(loader: yaml.SafeLoader, tag_suffix: str, node: yaml.Node) -> dict[str, Any]:
-    value: Any
-    if isinstance(node, yaml.ScalarNode):
-        value = loader.construct_scalar(node)
-    elif isinstance(node, yaml.SequenceNode):
-        value = loader.construct_sequence(node, deep=True)
-    else:
-        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
-    if tag_suffix in {"Ref", "Condition"}:
-        return {tag_suffix: value}
-    # The short form `!GetAtt Resource.Attribute` is one string; the long form is a list.
-    if tag_suffix == "GetAtt" and isinstance(value, str):
-        value = value.split(".", 1)
-    return {f"Fn::{tag_suffix}": value}
-
-
-_CloudFormationLoader.add_multi_constructor("!", _construct_intrinsic)
-
-
 def parse_template(text: str) -> dict[str, Any]:
-    """Parse a CloudFormation/SAM template written in YAML, short-form intrinsic tags included."""
-    document = yaml.load(text, Loader=_CloudFormationLoader)
+    """Parse a CloudFormation/SAM template written in YAML, short-form intrinsic tags included.
+
+    SAM's own parser (aws-sam-translator, pinned in requirements-dev.txt) turns ``!Ref x`` into
+    ``{"Ref": "x"}`` and ``!GetAtt A.B`` into ``{"Fn::GetAtt": ["A", "B"]}``, as ``sam build`` reads it.
+    """
+    from samtranslator.yaml_helper import yaml_parse
+
+    try:
+        document = yaml_parse(text)
+    except yaml.YAMLError as exc:
+        raise TemplateError(f"not valid YAML: {exc}") from exc
     if not isinstance(document, dict) or not isinstance(document.get("Resources"), dict):
         raise TemplateError("not a CloudFormation template: no Resources mapping")
     return document
