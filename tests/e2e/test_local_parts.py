@@ -13,15 +13,20 @@ import json
 import time
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
+from moto import mock_aws
 from moto.server import ThreadedMotoServer
+from moto.sqs.models import sqs_backends
 
 from watcharr.local.functions import REPO_ROOT
 from watcharr.local.gateway import compile_routes, find_route, http_answer, http_api_event
+from watcharr.local.journal import Journal, attach_to_moto, resend
 from watcharr.local.pollers import PollerConfig, poll_once, source_concurrency
+from watcharr.local.state import ACCOUNT_ID, REGION
 from watcharr.local.template import HttpRouteSpec, StackSpec, load_template
 from watcharr.local.timers import scheduler_event
 from watcharr.local.workers import QueueEndpoint, create_queues
@@ -374,3 +379,50 @@ def test_a_failing_fifo_message_holds_back_the_messages_behind_it_in_its_group(
     assert delivered == ["poison"] * max_receives + ["job"]
     moved = sqs.receive_message(QueueUrl=dlq.url, WaitTimeSeconds=1)["Messages"]
     assert [m["Body"] for m in moved] == ["poison"]
+
+
+def test_the_journal_keeps_every_accepted_message_until_it_is_deleted_and_sends_it_again(
+    tmp_path: Path,
+) -> None:
+    # Given moto's queues journaling what they accept
+    path = tmp_path / "accepted.db"
+    journal = Journal(path)
+    detach = attach_to_moto(journal)
+    try:
+        with mock_aws():
+            sqs = boto3.client("sqs", region_name=REGION)
+            url = sqs.create_queue(QueueName="r.fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
+            sqs.send_message(QueueUrl=url, MessageBody="one", MessageGroupId="g", MessageDeduplicationId="1")
+            sqs.send_message_batch(
+                QueueUrl=url,
+                Entries=[
+                    {"Id": str(n), "MessageBody": body, "MessageGroupId": "g", "MessageDeduplicationId": body}
+                    for n, body in enumerate(["two", "three"])
+                ],
+            )
+            # When the first is handled and deleted, and the stack dies with the other two accepted
+            (first,) = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=1)["Messages"]
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=first["ReceiptHandle"])
+    finally:
+        detach()
+        journal.close()
+
+    # Then a new start finds the two in the file, in order, and sends them again into fresh queues
+    again = Journal(path)
+    detach = attach_to_moto(again)
+    try:
+        assert [(e.body, e.group_id, e.deduplication_id) for e in again.entries()] == [
+            ("two", "g", "two"),
+            ("three", "g", "three"),
+        ]
+        with mock_aws():
+            sqs = boto3.client("sqs", region_name=REGION)
+            url = sqs.create_queue(QueueName="r.fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
+            assert resend(again, sqs_backends[ACCOUNT_ID][REGION]) == 2
+            received = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+            assert [m["Body"] for m in received] == ["two", "three"]
+            # ...and keeps them, under their new ids, until they are deleted once more
+            assert sorted(e.message_id for e in again.entries()) == sorted(m["MessageId"] for m in received)
+    finally:
+        detach()
+        again.close()
