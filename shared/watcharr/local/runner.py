@@ -43,7 +43,8 @@ from watcharr.local.container import (
     quiet_metrics_warning,
     use_in_process_queries,
 )
-from watcharr.local.gateway import FunctionPool, Gateway, compile_routes
+from watcharr.local.function_pool import FunctionPool
+from watcharr.local.gateway import Gateway, compile_routes
 from watcharr.local.journal import Journal, attach_to_moto, resend
 from watcharr.local.local_user import LocalUserError, ensure_local_user
 from watcharr.local.options import LocalOptions, options_from
