@@ -43,6 +43,7 @@ from watcharr.local.container import (
     terminal_safe,
 )
 from watcharr.local.context import LocalContext
+from watcharr.local.state import REGION
 from watcharr.local.template import EventSourceSpec, QueueSpec
 
 log = logging.getLogger(LOGGER_NAME)
@@ -81,7 +82,7 @@ class PollerConfig:
     timeout_seconds: int
     environment: dict[str, str] = field(default_factory=dict)
     visibility_timeout: int | None = None
-    region: str = "us-east-1"
+    region: str = REGION
     log_level: str = "WARNING"
 
 

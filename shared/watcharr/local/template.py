@@ -20,11 +20,13 @@ from typing import Any, Protocol, TypeVar
 
 import yaml
 
+from watcharr.local.state import ACCOUNT_ID, REGION
+
 DEFAULT_STACK_NAME = "watcharr"
 # Pseudo parameters as seen locally; only names built from them (queue names) matter here.
 _LOCAL_PSEUDO_PARAMETERS = {
-    "AWS::Region": "us-east-1",
-    "AWS::AccountId": "000000000000",
+    "AWS::Region": REGION,
+    "AWS::AccountId": ACCOUNT_ID,
     "AWS::Partition": "aws",
     "AWS::URLSuffix": "amazonaws.com",
 }
