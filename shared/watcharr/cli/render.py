@@ -111,7 +111,9 @@ class Progress:
         elif self._line_due((done, total)):
             counts = ", ".join(f"{totals[s]} {s}" for s in ("added", "restored", "failed") if totals.get(s))
             suffix = f" ({counts})" if counts else ""
-            self.stream.write(f"job {job.get('jobId', '')}: {done}/{total} finished{suffix}\n")
+            self.stream.write(
+                printable(f"job {job.get('jobId', '')}: {done}/{total} finished{suffix}") + "\n"
+            )
             self.last, self.last_line_at = (done, total), self.clock()
         self.stream.flush()
 
