@@ -74,6 +74,7 @@ PRELOAD_MODULES = [
     "watcharr.adapters.store",
     "watcharr.local.pollers",
     "watcharr.local.gateway",
+    "watcharr.local.function_pool",
 ]
 
 
