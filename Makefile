@@ -6,6 +6,9 @@ SAM_VENV := $(VENV)/sam
 STAMP := $(VENV)/.installed
 SAM_STAMP := $(SAM_VENV)/.installed
 LAYER_DIR := layers/deps/build
+# `make run PORT=3411 DATA_DIR=/tmp/w`: where the local stack listens and keeps its database and token.
+PORT ?= 3000
+DATA_DIR ?= data
 
 export AWS_DEFAULT_REGION ?= us-east-1
 
@@ -27,7 +30,7 @@ $(SAM_STAMP): requirements-sam.txt
 install: $(STAMP) $(SAM_STAMP)
 
 run: $(STAMP)
-	$(BIN)/watcharr local run
+	$(BIN)/watcharr local run --port $(PORT) --data-dir $(DATA_DIR)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
