@@ -44,6 +44,8 @@ from watcharr.models.messages import SubscriptionRemoved
 from watcharr.models.queries import GetJob, ListEpisodes, ListSubscriptions
 from watcharr.observability import logger, metrics, tracer
 from watcharr.settings import get_settings
+from watcharr.web.routes import is_page_path
+from watcharr.web.routes import router as web_router
 
 OPENAPI_PATH = "/api/openapi.json"
 DOCS_PATH = "/api/docs"
@@ -100,7 +102,7 @@ def current_user() -> User:
 
 def refusal(event: dict[str, Any]) -> dict[str, Any] | None:
     """Checked before routing and validation, so nothing about a route is answered without a token."""
-    if event.get("rawPath") in PUBLIC_PATHS:
+    if event.get("rawPath") in PUBLIC_PATHS or is_page_path(event.get("rawPath")):
         return None
     headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
     if len((event.get("body") or "").encode()) > limits.MAX_BODY_BYTES:
@@ -305,6 +307,7 @@ OPENAPI_INFO: dict[str, Any] = {
     "security": [{"apiToken": []}],
 }
 app.enable_swagger(path=DOCS_PATH, **OPENAPI_INFO)
+app.include_router(web_router)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
