@@ -12,7 +12,7 @@ DATA_DIR ?= data
 
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: install run test lint layer bench clean openapi
+.PHONY: install run test lint layer bench clean openapi browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,7 +35,12 @@ run: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-test: install lint
+# The browser tests drive Debian's Chromium (Playwright's own download needs the internet).
+APT := $(if $(filter 0,$(shell id -u)),,sudo) apt-get
+browser:
+	command -v chromium >/dev/null 2>&1 || ($(APT) update && $(APT) install -y chromium)
+
+test: install lint browser
 	PATH="$(CURDIR)/$(BIN):$(CURDIR)/$(SAM_VENV)/bin:$$PATH" $(BIN)/pytest
 
 # The dependency layer for the Lambda runtime (python3.13, x86_64), built without that interpreter.
