@@ -442,13 +442,14 @@ def count_calls(
 # ---- report ------------------------------------------------------------------------------------
 
 
-def report(profiles: list[Profile], calls: tuple[Counter[tuple[str, str]], int, float] | None) -> list[str]:
-    """The Markdown lines of the profile section."""
+def report(
+    profiles: list[Profile], calls: tuple[Counter[tuple[str, str]], int, float] | None, command: str
+) -> list[str]:
+    """The Markdown lines of the profile section; ``command`` is how it was run."""
     runs = range(1, len(profiles) + 1)
     first = profiles[0]
     lines = [
-        f"`.venv/bin/python -m bench.profile --links {first.links} --concurrency {first.concurrency}"
-        f" --runs {len(profiles)}` on {time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC"
+        f"`{command}` on {time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC"
         f" ({machine()['cores']} cores, load {os.getloadavg()[0]:.2f} at the end). py-spy {_spy_version()}"
         f" at {first.rate} Hz, `record --subprocesses --threads --gil` attached to the runner;"
         f" {first.links} links at C={first.concurrency}, origin latency {ingest.LATENCY_RANGE[0]}-"
@@ -598,7 +599,8 @@ def main(argv: list[str] | None = None) -> list[Profile]:
         if not args.no_count:
             print("== counting SQS calls …", flush=True)
             calls = count_calls(origin, workload, args.concurrency, Path(tmp) / "count")
-    lines = report(profiles, calls)
+    given = sys.argv[1:] if argv is None else argv
+    lines = report(profiles, calls, " ".join([".venv/bin/python -m bench.profile", *given]))
     print("\n".join(lines))
     if args.write:
         heading = write_section(args.write, lines)
