@@ -458,9 +458,16 @@ def test_http_api_sends_every_api_path_to_the_api_function_without_an_authorizer
 ) -> None:
     (api,) = _resources_of(translated, "AWS::ApiGatewayV2::Api").values()
     paths = api["Properties"]["Body"]["paths"]
-    assert set(paths) == {"/api/{proxy+}"}
+    assert set(paths) == {"/api/{proxy+}", "/", "/app/{proxy+}"}
     integration = paths["/api/{proxy+}"]["x-amazon-apigateway-any-method"]["x-amazon-apigateway-integration"]
     assert "${ApiFunction.Arn}" in integration["uri"]["Fn::Sub"]
+    # The web page and its files: GET only, to the same function.
+    for page_path in ("/", "/app/{proxy+}"):
+        assert set(paths[page_path]) == {"get"}
+        assert (
+            "${ApiFunction.Arn}"
+            in paths[page_path]["get"]["x-amazon-apigateway-integration"]["uri"]["Fn::Sub"]
+        )
     assert "security" not in json.dumps(api) and "Authorizer" not in json.dumps(translated)
 
 

@@ -22,10 +22,11 @@ import pytest
 from moto import mock_aws
 
 from watcharr.adapters import query_client, queues
+from watcharr.local.container import in_process_query_client
 from watcharr.local.context import LocalContext
 from watcharr.local.functions import REPO_ROOT, load_function
-from watcharr.local.runner import create_queues
 from watcharr.local.template import load_template
+from watcharr.local.workers import create_queues
 from watcharr.settings import get_settings
 
 
@@ -34,7 +35,8 @@ def reset_process_state() -> None:
     get_settings.cache_clear()
     queues.sqs_client.cache_clear()
     queues.publisher_for.cache_clear()
-    query_client.query_client_for.cache_clear()
+    # No Lambda service in the tests: the QueryFunction is called in-process, as local mode does.
+    query_client.use_in_process_query_client(in_process_query_client)
     loaded = [m for name, m in list(sys.modules.items()) if name.startswith("watcharr_functions.")]
     for module in loaded:
         for value in vars(module).values():

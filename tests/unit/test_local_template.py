@@ -118,9 +118,13 @@ def test_podcast_sync_runs_hourly_by_default(stack: StackSpec) -> None:
     assert schedule.rate_seconds == 3600
 
 
-def test_api_function_serves_every_api_path(stack: StackSpec) -> None:
-    (route,) = stack.http_routes
-    assert (route.function_logical_id, route.method, route.path) == ("ApiFunction", "ANY", "/api/{proxy+}")
+def test_api_function_serves_every_api_path_and_the_web_page(stack: StackSpec) -> None:
+    routes = {(route.function_logical_id, route.method, route.path) for route in stack.http_routes}
+    assert routes == {
+        ("ApiFunction", "ANY", "/api/{proxy+}"),
+        ("ApiFunction", "GET", "/"),
+        ("ApiFunction", "GET", "/app/{proxy+}"),
+    }
 
 
 def test_every_function_handler_is_a_file_in_its_code_dir(stack: StackSpec) -> None:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import functools
 import ipaddress
+import logging
 import threading
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -79,6 +80,10 @@ class PlaylistListing:
     left_out: int
 
 
+# Warnings yt-dlp gives on every ordinary page it reads without a site extractor: logged at debug.
+EXPECTED_WARNINGS = ("Falling back on generic information extractor",)
+
+
 class _YtDlpLog:
     """yt-dlp's ``logger=`` hook: keeps its warnings for classification, logs them without secrets."""
 
@@ -93,7 +98,8 @@ class _YtDlpLog:
 
     def warning(self, message: str) -> None:
         self.warnings.append(message)
-        logger.warning("yt-dlp warning", extra={"ytdlp_message": redact_secrets(message)})
+        level = logging.DEBUG if any(w in message for w in EXPECTED_WARNINGS) else logging.WARNING
+        logger.log(level, "yt-dlp warning", extra={"ytdlp_message": redact_secrets(message)})
 
     def error(self, message: str) -> None:
         # The same error is raised and classified by the caller; a failed link is not a service error.
