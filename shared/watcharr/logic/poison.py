@@ -68,7 +68,9 @@ def apply_or_refuse(store: WriteStore, message: ResultMessage) -> Outcome:
         ) from exc
 
 
-def keep_dead_letter(store: WriteStore, message_id: str, body: str, reason: str, at: str | None = None) -> bool:
+def keep_dead_letter(
+    store: WriteStore, message_id: str, body: str, reason: str, at: str | None = None
+) -> bool:
     """Record a refused message with its body and reason; False when a redelivery finds it kept.
 
     A failure to write it (the database locked, EFS unavailable) is raised, so the message is retried.
