@@ -93,8 +93,12 @@ def test_list_shows_each_refused_message_with_its_reason(
     stack: Stack, capsys: pytest.CaptureFixture[str]
 ) -> None:
     store = stack.store()
-    keep_dead_letter(store, "m-old", "{not json", "the message is not valid JSON", at="2026-01-01T00:00:00.000Z")
-    keep_dead_letter(store, "m-new", REFUSED, "the message names no known type", at="2026-01-02T00:00:00.000Z")
+    keep_dead_letter(
+        store, "m-old", "{not json", "the message is not valid JSON", at="2026-01-01T00:00:00.000Z"
+    )
+    keep_dead_letter(
+        store, "m-new", REFUSED, "the message names no known type", at="2026-01-02T00:00:00.000Z"
+    )
 
     code, out, _ = run(capsys, "dead-letters", "list")
     json_code, json_out, _ = run(capsys, "--json", "dead-letters", "list", "--limit", "1")

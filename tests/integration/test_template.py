@@ -562,6 +562,8 @@ def test_who_may_send_and_invoke(translated: dict[str, Any]) -> None:
     senders = {"ApiFunction", "ExtractorFunction", "PodcastSyncFunction"}
     assert roles_granting("sqs:SendMessage", '"ExtractQueue"') == senders
     assert roles_granting("sqs:SendMessage", '"ResultsQueue"') == senders
+    # The persister keeps poison messages in the database: no function sends to the results DLQ.
+    assert roles_granting("sqs:SendMessage", '"ResultsDLQ"') == set()
     assert roles_granting("lambda:InvokeFunction", '"QueryFunction"') == {
         "ApiFunction",
         "PodcastSyncFunction",
