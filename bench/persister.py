@@ -1,10 +1,13 @@
-"""Section 3: the persister's writes — apply_result one transaction per message, against raw sqlite3.
+"""Section 3: the persister's writes — apply_result one transaction per message, against raw sqlite3,
+and the rate of users' commands against the rate of episode inserts.
 
 Both sides write a real SQLite file with the writer's pragmas (journal_mode=DELETE, synchronous=FULL,
 foreign keys, busy timeout). The project side calls ``apply_result`` for each EpisodeExtracted, as the
 persister does after parsing a record. The raw side replays, with bare ``sqlite3`` calls, exactly the
 statements and parameters ``apply_result`` issued for the same messages (recorded on a scratch copy
 beforehand): the same upserts in the same transactions, without the project's code around them.
+The commands (EpisodeUpdated: watched, favourite, priority, notes, tags; each a state change with
+its history rows and command row) then run on the project's file over the episodes just written.
 """
 
 from __future__ import annotations
@@ -21,11 +24,14 @@ from watcharr.logic.ingest import ITEMS_PER_MESSAGE
 from watcharr.logic.persist import apply_result
 from watcharr.models.media import ChannelInfo, MediaMetadata
 from watcharr.models.messages import (
+    EpisodeChanges,
     EpisodeExtracted,
+    EpisodeUpdated,
     JobCreated,
     JobItemsAdded,
     JobItemSpec,
     ResultMessage,
+    TagCreated,
     UserCreated,
     parse_result,
 )
@@ -81,6 +87,38 @@ def episode_messages(count: int) -> list[EpisodeExtracted]:
         )
         for i in range(count)
     ]
+
+
+def command_messages(count: int, episodes: int) -> list[ResultMessage]:
+    """Two tags, then ``count`` EpisodeUpdated over the episodes, each changing something."""
+    tags: list[ResultMessage] = [
+        TagCreated(at=AT, command_id=f"{n:032x}", user_id=1, name=name)
+        for n, name in enumerate(["later", "music"])
+    ]
+    changes = [
+        {"watched": True},
+        {"favorite": True, "priority": "high"},
+        {"notes": "worth a second look", "tag_ids": [1, 2]},
+        {"watch_status": "pending", "tag_ids": [2]},
+    ]
+    return tags + [
+        EpisodeUpdated(
+            at=AT,
+            command_id=f"{i + 2:032x}",
+            user_id=1,
+            episode_id=i % episodes + 1,
+            changes=EpisodeChanges.model_validate(changes[i % len(changes)]),
+        )
+        for i in range(count)
+    ]
+
+
+def _applied_commands(path: Path) -> int:
+    conn = sqlite3.connect(path)
+    try:
+        return int(conn.execute("SELECT count(*) FROM commands WHERE state = 'applied'").fetchone()[0])
+    finally:
+        conn.close()
 
 
 class _Recorder:
@@ -156,7 +194,18 @@ def run(count: int) -> SectionResult:
         began = time.perf_counter()
         outcomes = [apply_result(store, message) for message in messages]
         project_seconds = time.perf_counter() - began
+        commands = command_messages(count, count)
+        for tag in commands[:2]:
+            apply_result(store, tag)
+        began = time.perf_counter()
+        command_outcomes = [apply_result(store, command) for command in commands[2:]]
+        command_seconds = time.perf_counter() - began
         conn.close()
+        if (
+            command_outcomes.count("applied") != count
+            or _applied_commands(folder / "project.db") != count + 2
+        ):
+            raise RuntimeError("the project side did not apply every command")
 
         _prepared(folder / "raw.db", setup).close()
         raw = raw_connection(folder / "raw.db")
@@ -193,4 +242,7 @@ def run(count: int) -> SectionResult:
             " per message on top of the writes."
         )
     result.add("parse_result per message (not in the ratio)", parse_seconds / count * 1e6, "µs")
+    command_rate = count / command_seconds
+    result.add("commands (EpisodeUpdated)", command_rate, "msg/s")
+    result.add("ratio commands / episode inserts", command_rate / project_rate)
     return result

@@ -33,4 +33,4 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     logger.debug("query", extra={"op": query.op})
     metrics.add_dimension(name="op", value=query.op)
     metrics.add_metric(name="QueriesAnswered", unit=MetricUnit.Count, value=1)
-    return answer_query(read_store(), query)
+    return answer_query(read_store(), query).wire()

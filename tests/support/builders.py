@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from watcharr.models.media import ChannelInfo, MediaMetadata
-from watcharr.models.messages import EpisodeExtracted, JobCreated, JobItemSpec, UserCreated
+from watcharr.models.messages import (
+    EpisodeChanges,
+    EpisodeExtracted,
+    EpisodeUpdated,
+    JobCreated,
+    JobItemSpec,
+    UserCreated,
+)
 
 AT = "2026-11-28T12:00:00.000Z"
 
@@ -40,4 +47,19 @@ def extracted(
         item_id=f"{job_id}-{index:04d}",
         media=media(key, title),
         tag=tag,
+    )
+
+
+def command_id(n: int) -> str:
+    """A command id as the API makes them (32 lowercase hex), numbered for the test's reading."""
+    return f"{n:032x}"
+
+
+def updated(n: int, episode_id: int, user_id: int = 1, at: str = AT, **changes: object) -> EpisodeUpdated:
+    return EpisodeUpdated(
+        at=at,
+        command_id=command_id(n),
+        user_id=user_id,
+        episode_id=episode_id,
+        changes=EpisodeChanges.model_validate(changes),
     )

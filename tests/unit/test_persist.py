@@ -9,6 +9,7 @@ import pytest
 
 from tests.support.builders import AT, extracted, job, media, user
 from tests.support.db import snapshot
+from watcharr.adapters.schema import MIGRATIONS
 from watcharr.adapters.store import WriteStore, connect_writer
 from watcharr.logic.persist import apply_result
 from watcharr.models.messages import EpisodeExtracted, ItemFailed
@@ -101,3 +102,39 @@ def test_a_failed_message_leaves_no_partial_writes(store: WriteStore) -> None:
         apply_result(store, job("j1", 99, ["u1"]))
     assert rows(store, "SELECT COUNT(*) AS n FROM jobs") == [{"n": 0}]
     assert rows(store, "SELECT COUNT(*) AS n FROM applied_messages") == [{"n": 0}]
+
+
+def test_a_version_1_database_migrates_merging_tags_that_differ_only_in_case(tmp_path: Path) -> None:
+    # Given a database as version 1 left it: one user's "Music", "music" and "MUSIC" on two episodes.
+    path = tmp_path / "v1.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.executescript(MIGRATIONS[0] + "PRAGMA user_version = 1;")
+    conn.executescript(
+        """
+        INSERT INTO users VALUES (1, 'alice', 'alice', 0, 'h1', 't', 't'), (2, 'bob', 'bob', 0, 'h2', 't', 't');
+        INSERT INTO episodes (id, user_id, type, external_id, title, url, created_at, updated_at)
+            VALUES (1, 1, 'video', 'k1', 'One', 'u1', 't', 't'), (2, 1, 'video', 'k2', 'Two', 'u2', 't', 't');
+        INSERT INTO tags (id, user_id, name, created_at)
+            VALUES (1, 1, 'Music', 't'), (2, 1, 'music', 't'), (3, 1, 'MUSIC', 't'), (4, 2, 'music', 't');
+        INSERT INTO episode_tags VALUES (1, 1), (1, 2), (2, 3);
+        INSERT INTO media_events (episode_id, type, created_at) VALUES (1, 'added', 't');
+        """
+    )
+    conn.close()
+
+    # When the writer opens it.
+    store = WriteStore(connect_writer(path))
+
+    # Then the oldest name stays and keeps every link; Bob's tag is his own; history knows its user.
+    assert rows(store, "PRAGMA user_version")[0]["user_version"] == len(MIGRATIONS)
+    assert rows(store, "SELECT id, user_id, name FROM tags ORDER BY id") == [
+        {"id": 1, "user_id": 1, "name": "Music"},
+        {"id": 4, "user_id": 2, "name": "music"},
+    ]
+    assert rows(store, "SELECT episode_id, tag_id FROM episode_tags ORDER BY episode_id") == [
+        {"episode_id": 1, "tag_id": 1},
+        {"episode_id": 2, "tag_id": 1},
+    ]
+    assert rows(store, "SELECT user_id FROM media_events") == [{"user_id": 1}]
+    with pytest.raises(sqlite3.IntegrityError):
+        store.conn.execute("INSERT INTO tags (user_id, name, created_at) VALUES (1, 'mUsIc', 't')")

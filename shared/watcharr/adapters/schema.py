@@ -141,4 +141,46 @@ MIGRATIONS: tuple[str, ...] = (
         applied_at TEXT NOT NULL
     ) WITHOUT ROWID;
     """,
+    # 2: list management. Commands and their outcome; tag names unique per user whatever their case
+    # (duplicates from before are merged into the oldest, keeping every episode's links); the user on
+    # each history row; indexes for the list's filters, sorts and tag counts; how often a failed item
+    # was retried at the user's request, and when.
+    """
+    CREATE TABLE commands (
+        id TEXT PRIMARY KEY,
+        user_id INTEGER NOT NULL,
+        type TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('applied', 'failed')),
+        reason TEXT,
+        episode_id INTEGER,
+        tag_id INTEGER,
+        created_at TEXT NOT NULL,
+        applied_at TEXT NOT NULL
+    );
+    CREATE INDEX commands_user ON commands (user_id, created_at DESC);
+
+    CREATE TEMP TABLE tag_merge AS
+        SELECT t.id AS old_id,
+            (SELECT MIN(k.id) FROM tags k WHERE k.user_id = t.user_id AND k.name = t.name COLLATE NOCASE)
+            AS keep_id
+        FROM tags t;
+    DELETE FROM tag_merge WHERE old_id = keep_id;
+    INSERT OR IGNORE INTO episode_tags (episode_id, tag_id)
+        SELECT et.episode_id, m.keep_id FROM episode_tags et JOIN tag_merge m ON m.old_id = et.tag_id;
+    DELETE FROM episode_tags WHERE tag_id IN (SELECT old_id FROM tag_merge);
+    DELETE FROM tags WHERE id IN (SELECT old_id FROM tag_merge);
+    DROP TABLE tag_merge;
+    CREATE UNIQUE INDEX tags_user_name_nocase ON tags (user_id, name COLLATE NOCASE);
+    CREATE INDEX episode_tags_tag ON episode_tags (tag_id);
+
+    ALTER TABLE media_events ADD COLUMN user_id INTEGER REFERENCES users(id);
+    UPDATE media_events SET user_id = (SELECT e.user_id FROM episodes e WHERE e.id = media_events.episode_id);
+    CREATE INDEX media_events_episode ON media_events (episode_id);
+    CREATE INDEX media_events_user ON media_events (user_id, created_at);
+
+    CREATE INDEX episodes_user_list ON episodes (user_id, is_deleted, is_archived, created_at DESC);
+    CREATE INDEX job_items_episode ON job_items (episode_id);
+    ALTER TABLE job_items ADD COLUMN retries INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE job_items ADD COLUMN retried_at TEXT;
+    """,
 )

@@ -16,9 +16,14 @@ from typing import Any
 from watcharr.adapters.schema import MIGRATIONS
 from watcharr.models.media import ChannelInfo, MediaMetadata
 from watcharr.models.messages import JobItemSpec
+from watcharr.models.queries import ListEpisodes
 
 BUSY_TIMEOUT_MS = 10_000
 Row = dict[str, Any]
+# The fields of an episode the user changes (commands); everything else comes from the source.
+_USER_EPISODE_COLUMNS = frozenset(
+    {"watched", "watch_status", "favorite", "priority", "like_status", "notes", "is_archived", "is_deleted"}
+)
 
 
 def _dict_row(cursor: sqlite3.Cursor, row: tuple[Any, ...]) -> Row:
@@ -88,6 +93,18 @@ class WriteStore:
             self.conn.execute("ROLLBACK")
             raise
         self.conn.execute("COMMIT")
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """Writes that are undone, leaving the rest of the transaction, when the block raises."""
+        self.conn.execute("SAVEPOINT command")
+        try:
+            yield
+        except BaseException:
+            self.conn.execute("ROLLBACK TO command")
+            self.conn.execute("RELEASE command")
+            raise
+        self.conn.execute("RELEASE command")
 
     # -- applied-message log ------------------------------------------------------------------
 
@@ -247,23 +264,154 @@ class WriteStore:
         )  # fmt: skip
 
     def replace_tags(self, user_id: int, episode_id: int, tag_names: Iterable[str], at: str) -> None:
+        """Link the episode to the named tags (made when new), matching names whatever their case."""
         self.conn.execute("DELETE FROM episode_tags WHERE episode_id = ?", (episode_id,))
         for name in tag_names:
             self.conn.execute(
-                "INSERT INTO tags (user_id, name, created_at) VALUES (?, ?, ?) ON CONFLICT (user_id, name) DO NOTHING",
+                "INSERT INTO tags (user_id, name, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
                 (user_id, name, at),
             )
             self.conn.execute(
                 "INSERT INTO episode_tags (episode_id, tag_id)"
-                " SELECT ?, id FROM tags WHERE user_id = ? AND name = ? ON CONFLICT DO NOTHING",
+                " SELECT ?, id FROM tags WHERE user_id = ? AND name = ? COLLATE NOCASE ON CONFLICT DO NOTHING",
                 (episode_id, user_id, name),
             )
 
-    def log_event(self, episode_id: int, type_: str, at: str) -> None:
+    def log_event(self, user_id: int, episode_id: int, type_: str, at: str) -> None:
         self.conn.execute(
-            "INSERT INTO media_events (episode_id, type, created_at) VALUES (?, ?, ?)",
-            (episode_id, type_, at),
+            "INSERT INTO media_events (user_id, episode_id, type, created_at) VALUES (?, ?, ?, ?)",
+            (user_id, episode_id, type_, at),
         )
+
+    # -- commands -----------------------------------------------------------------------------
+
+    def record_command(
+        self, command_id: str, user_id: int, type_: str, *, state: str, reason: str | None,
+        episode_id: int | None, tag_id: int | None, at: str,
+    ) -> None:  # fmt: skip
+        # applied_at is the message's time too: a redelivered or replayed command writes the same row.
+        self.conn.execute(
+            "INSERT INTO commands (id, user_id, type, state, reason, episode_id, tag_id, created_at, applied_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (command_id, user_id, type_, state, reason, episode_id, tag_id, at, at),
+        )
+
+    def command_recorded(self, command_id: str) -> bool:
+        return self.conn.execute("SELECT 1 FROM commands WHERE id = ?", (command_id,)).fetchone() is not None
+
+    def episode_of(self, user_id: int, episode_id: int) -> Row | None:
+        return self.conn.execute(
+            "SELECT * FROM episodes WHERE id = ? AND user_id = ?", (episode_id, user_id)
+        ).fetchone()
+
+    def update_episode(self, episode_id: int, columns: dict[str, object], at: str) -> None:
+        """Set the user's own fields of one episode; column names come from the rules, never from input."""
+        unknown = set(columns) - _USER_EPISODE_COLUMNS
+        if unknown:
+            raise ValueError(f"not a user field: {sorted(unknown)}")
+        assignments = ", ".join(f"{name} = ?" for name in columns)
+        self.conn.execute(
+            f"UPDATE episodes SET {assignments}, updated_at = ? WHERE id = ?",
+            (*columns.values(), at, episode_id),
+        )
+
+    def delete_episode(self, episode_id: int) -> None:
+        """Remove the row for good with its tag links and history; its job items keep their text."""
+        self.conn.execute("DELETE FROM media_events WHERE episode_id = ?", (episode_id,))
+        self.conn.execute("DELETE FROM episode_tags WHERE episode_id = ?", (episode_id,))
+        self.conn.execute("UPDATE job_items SET episode_id = NULL WHERE episode_id = ?", (episode_id,))
+        self.conn.execute("DELETE FROM episodes WHERE id = ?", (episode_id,))
+
+    def episode_ids(self, user_id: int, *, deleted: bool, watched: bool | None = None) -> list[int]:
+        """The user's episodes in the bin (deleted) or on the list, optionally only the watched ones."""
+        sql = "SELECT id FROM episodes WHERE user_id = ? AND is_deleted = ?"
+        params: list[object] = [user_id, int(deleted)]
+        if watched is not None:
+            sql += " AND watched = ? AND is_archived = 0"
+            params.append(int(watched))
+        return [r["id"] for r in self.conn.execute(sql + " ORDER BY id", params)]
+
+    def episode_tag_ids(self, episode_id: int) -> set[int]:
+        return {
+            r["tag_id"]
+            for r in self.conn.execute("SELECT tag_id FROM episode_tags WHERE episode_id = ?", (episode_id,))
+        }
+
+    def set_episode_tags(self, episode_id: int, tag_ids: Iterable[int]) -> None:
+        self.conn.execute("DELETE FROM episode_tags WHERE episode_id = ?", (episode_id,))
+        self.conn.executemany(
+            "INSERT INTO episode_tags (episode_id, tag_id) VALUES (?, ?)", [(episode_id, t) for t in tag_ids]
+        )
+
+    # -- tags ---------------------------------------------------------------------------------
+
+    def tag_ids_of(self, user_id: int, tag_ids: Iterable[int]) -> set[int]:
+        """Which of these tag ids are the user's."""
+        wanted = list(tag_ids)
+        if not wanted:
+            return set()
+        marks = ", ".join("?" * len(wanted))
+        return {
+            r["id"]
+            for r in self.conn.execute(
+                f"SELECT id FROM tags WHERE user_id = ? AND id IN ({marks})", (user_id, *wanted)
+            )
+        }
+
+    def tag_named(self, user_id: int, name: str) -> Row | None:
+        return self.conn.execute(
+            "SELECT id, name FROM tags WHERE user_id = ? AND name = ? COLLATE NOCASE", (user_id, name)
+        ).fetchone()
+
+    def insert_tag(self, user_id: int, name: str, color: str | None, at: str) -> int:
+        cur = self.conn.execute(
+            "INSERT INTO tags (user_id, name, color, created_at) VALUES (?, ?, ?, ?)",
+            (user_id, name, color, at),
+        )
+        assert cur.lastrowid is not None
+        return cur.lastrowid
+
+    def update_tag(self, tag_id: int, columns: dict[str, object]) -> None:
+        unknown = set(columns) - {"name", "color"}
+        if unknown:
+            raise ValueError(f"not a tag field: {sorted(unknown)}")
+        assignments = ", ".join(f"{name} = ?" for name in columns)
+        self.conn.execute(f"UPDATE tags SET {assignments} WHERE id = ?", (*columns.values(), tag_id))
+
+    def delete_tag(self, tag_id: int) -> None:
+        self.conn.execute("DELETE FROM episode_tags WHERE tag_id = ?", (tag_id,))
+        self.conn.execute("DELETE FROM tags WHERE id = ?", (tag_id,))
+
+    # -- job retries --------------------------------------------------------------------------
+
+    def job_of(self, user_id: int, job_id: str) -> Row | None:
+        return self.conn.execute(
+            "SELECT id FROM jobs WHERE id = ? AND user_id = ?", (job_id, user_id)
+        ).fetchone()
+
+    def job_item_states(self, job_id: str, item_ids: Iterable[str]) -> dict[str, str]:
+        wanted = list(item_ids)
+        marks = ", ".join("?" * len(wanted))
+        return {
+            r["id"]: r["state"]
+            for r in self.conn.execute(
+                f"SELECT id, state FROM job_items WHERE job_id = ? AND id IN ({marks})", (job_id, *wanted)
+            )
+        }
+
+    def requeue_item(self, item_id: str, at: str) -> None:
+        """A failed item starts again: queued, no reason, its attempts and requeues counted afresh, and
+        the retry counted so that the results of this attempt are told from the earlier ones'."""
+        self.conn.execute(
+            "UPDATE job_items SET state = 'queued', reason = NULL, attempts = 0, requeues = 0,"
+            " retries = retries + 1, retried_at = ?, updated_at = ? WHERE id = ? AND state = 'failed'",
+            (at, at, item_id),
+        )
+
+    def item_retry(self, item_id: str) -> Row | None:
+        return self.conn.execute(
+            "SELECT retries, retried_at FROM job_items WHERE id = ?", (item_id,)
+        ).fetchone()
 
     # -- subscriptions ------------------------------------------------------------------------
 
@@ -352,48 +500,77 @@ class ReadStore:
             (job_id,),
         ).fetchall()
 
-    def episodes(
-        self,
-        user_id: int,
-        *,
-        type_: str | None,
-        watched: bool | None,
-        tag: str | None,
-        limit: int,
-        offset: int,
-    ) -> list[Row]:
-        where = ["e.user_id = ?", "e.is_deleted = 0"]
-        params: list[Any] = [user_id]
-        if type_ is not None:
-            where.append("e.type = ?")
-            params.append(type_)
-        if watched is not None:
-            where.append("e.watched = ?")
-            params.append(int(watched))
-        if tag is not None:
-            where.append(
-                "EXISTS (SELECT 1 FROM episode_tags et JOIN tags t ON t.id = et.tag_id"
-                " WHERE et.episode_id = e.id AND t.name = ?)"
-            )
-            params.append(tag)
+    def episodes(self, query: ListEpisodes) -> tuple[list[Row], int]:
+        """One page of the user's list as the query filters and sorts it, and how many match in all."""
+        where, params = _episode_filters(query)
+        total: int = self.conn.execute(
+            f"SELECT COUNT(*) AS n FROM episodes e LEFT JOIN channels c ON c.id = e.channel_id WHERE {where}",
+            params,
+        ).fetchone()["n"]
         rows = self.conn.execute(
-            "SELECT e.id, e.type, e.external_id, e.title, e.description, e.duration, e.thumbnail_url, e.url,"
-            " e.upload_date, e.published_date, e.view_count, e.watched, e.watch_status, e.favorite, e.is_short,"
-            " e.partial_metadata, e.created_at, e.updated_at, c.id AS channel_id, c.name AS channel_name,"
-            " c.url AS channel_url FROM episodes e LEFT JOIN channels c ON c.id = e.channel_id"
-            f" WHERE {' AND '.join(where)} ORDER BY e.created_at DESC, e.id DESC LIMIT ? OFFSET ?",
-            (*params, limit, offset),
+            f"{_EPISODE_SELECT} WHERE {where} ORDER BY {_EPISODE_ORDER[query.sort]} LIMIT ? OFFSET ?",
+            (*params, query.limit, query.offset),
         ).fetchall()
+        return self._with_tags(rows), total
+
+    def episode(self, user_id: int, episode_id: int) -> Row | None:
+        rows = self.conn.execute(
+            f"{_EPISODE_SELECT} WHERE e.id = ? AND e.user_id = ?", (episode_id, user_id)
+        ).fetchall()
+        return self._with_tags(rows)[0] if rows else None
+
+    def _with_tags(self, rows: list[Row]) -> list[Row]:
+        by_id = {row["id"]: row for row in rows}
         for row in rows:
-            row["tags"] = [
-                t["name"]
-                for t in self.conn.execute(
-                    "SELECT t.name FROM episode_tags et JOIN tags t ON t.id = et.tag_id"
-                    " WHERE et.episode_id = ? ORDER BY t.name",
-                    (row["id"],),
-                )
-            ]
+            row["tags"] = []
+        if by_id:
+            marks = ", ".join("?" * len(by_id))
+            for tag in self.conn.execute(
+                "SELECT et.episode_id, t.id, t.name, t.color FROM episode_tags et JOIN tags t ON t.id = et.tag_id"
+                f" WHERE et.episode_id IN ({marks}) ORDER BY t.name COLLATE NOCASE, t.id",
+                tuple(by_id),
+            ):
+                by_id[tag.pop("episode_id")]["tags"].append(tag)
         return rows
+
+    def tags(self, user_id: int) -> list[Row]:
+        """The user's tags by name, each with how many episodes on the list carry it."""
+        return self.conn.execute(
+            "SELECT t.id, t.name, t.color, t.created_at, (SELECT COUNT(*) FROM episode_tags et"
+            " JOIN episodes e ON e.id = et.episode_id WHERE et.tag_id = t.id AND e.is_deleted = 0) AS episode_count"
+            " FROM tags t WHERE t.user_id = ? ORDER BY t.name COLLATE NOCASE, t.id",
+            (user_id,),
+        ).fetchall()
+
+    def command(self, user_id: int, command_id: str) -> Row | None:
+        return self.conn.execute(
+            "SELECT id, type, state, reason, episode_id, tag_id, created_at, applied_at FROM commands"
+            " WHERE id = ? AND user_id = ?",
+            (command_id, user_id),
+        ).fetchone()
+
+    def jobs(self, user_id: int, limit: int, offset: int) -> tuple[list[Row], int]:
+        """The user's jobs newest first, each with its item count per state, and how many in all."""
+        total: int = self.conn.execute(
+            "SELECT COUNT(*) AS n FROM jobs WHERE user_id = ?", (user_id,)
+        ).fetchone()["n"]
+        jobs = self.conn.execute(
+            "SELECT id, source, left_out, created_at, updated_at FROM jobs WHERE user_id = ?"
+            " ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?",
+            (user_id, limit, offset),
+        ).fetchall()
+        by_id = {job["id"]: job for job in jobs}
+        for job in jobs:
+            job["states"] = {}
+        if by_id:
+            marks = ", ".join("?" * len(by_id))
+            for r in self.conn.execute(
+                f"SELECT job_id, state, COUNT(*) AS n FROM job_items WHERE job_id IN ({marks})"
+                " GROUP BY job_id, state",
+                tuple(by_id),
+            ):
+                by_id[r["job_id"]]["states"][r["state"]] = r["n"]
+        return jobs, total
 
     def subscriptions(self, user_id: int | None) -> list[Row]:
         """Active subscriptions of one user, or of everyone (user_id None) for the scheduled sync."""
@@ -433,3 +610,51 @@ class ReadStore:
             " ORDER BY i.updated_at LIMIT ?",
             (updated_before, limit),
         ).fetchall()
+
+
+_EPISODE_SELECT = (
+    "SELECT e.id, e.type, e.external_id, e.title, e.description, e.duration, e.thumbnail_url, e.url,"
+    " e.upload_date, e.published_date, e.view_count, e.watched, e.watch_status, e.favorite, e.priority,"
+    " e.like_status, e.notes, e.is_archived, e.is_deleted, e.is_short, e.partial_metadata, e.created_at,"
+    " e.updated_at, c.id AS channel_id, c.name AS channel_name, c.url AS channel_url"
+    " FROM episodes e LEFT JOIN channels c ON c.id = e.channel_id"
+)
+_EPISODE_ORDER = {
+    "added": "e.created_at DESC, e.id DESC",
+    # Podcasts carry a publication date, videos an upload date; undated episodes come last.
+    "published": "COALESCE(e.published_date, e.upload_date) IS NULL, COALESCE(e.published_date, e.upload_date)"
+    " DESC, e.id DESC",
+    "priority": "CASE e.priority WHEN 'high' THEN 3 WHEN 'medium' THEN 2 WHEN 'low' THEN 1 ELSE 0 END DESC,"
+    " e.created_at DESC, e.id DESC",
+}
+
+
+def _episode_filters(query: ListEpisodes) -> tuple[str, list[Any]]:
+    # As in the reference app the list hides the bin and the archive; the bin shows all that is deleted.
+    where = ["e.user_id = ?", "e.is_deleted = ?"]
+    params: list[Any] = [query.user_id, int(query.deleted)]
+    if not query.deleted:
+        where.append("e.is_archived = ?")
+        params.append(int(query.archived))
+    for column, value in (
+        ("e.type", query.type),
+        ("e.watched", query.watched),
+        ("e.watch_status", query.watch_status),
+        ("e.favorite", query.favorite),
+        ("e.priority", query.priority),
+    ):
+        if value is not None:
+            where.append(f"{column} = ?")
+            params.append(int(value) if isinstance(value, bool) else value)
+    if query.tag is not None:
+        where.append(
+            "EXISTS (SELECT 1 FROM episode_tags et JOIN tags t ON t.id = et.tag_id"
+            " WHERE et.episode_id = e.id AND t.name = ? COLLATE NOCASE)"
+        )
+        params.append(query.tag)
+    if query.search:
+        # LIKE is case-insensitive for ASCII; the user's % and _ are matched literally.
+        pattern = "%" + query.search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        where.append("(e.title LIKE ? ESCAPE '\\' OR c.name LIKE ? ESCAPE '\\')")
+        params.extend([pattern, pattern])
+    return " AND ".join(where), params

@@ -11,7 +11,9 @@ from functools import singledispatch
 from typing import Literal
 
 from watcharr.adapters.store import WriteStore
+from watcharr.logic.commands import apply_command
 from watcharr.models.messages import (
+    Command,
     EpisodeExtracted,
     FeedChecked,
     FeedEpisodesExtracted,
@@ -33,18 +35,40 @@ EpisodeOutcome = Literal["added", "restored", "unchanged"]
 
 def apply_result(store: WriteStore, message: ResultMessage) -> Outcome:
     """Apply one message atomically, once."""
-    dedup_id = message.dedup_id()
     with store.transaction():
-        if store.was_applied(dedup_id):
+        dedup_id = applied_key(store, message)
+        if dedup_id is None or store.was_applied(dedup_id):
             return "duplicate"
         _apply(message, store)
         store.mark_applied(dedup_id, message.type, message.at)
     return "applied"
 
 
+def applied_key(store: WriteStore, message: ResultMessage) -> str | None:
+    """The key a message is recorded under in `applied_messages`; None for a stale result.
+
+    An item's result is keyed by job and item, so after the user retried the item (JobRetried) the
+    result of the new attempt gets the retry's number in its key; a result from before the retry
+    (its time not after the retry's) is stale and changes nothing, however often it comes.
+    """
+    dedup_id = message.dedup_id()
+    item_id = message.item_id if isinstance(message, ItemFailed | EpisodeExtracted) else None
+    retry = store.item_retry(item_id) if item_id is not None else None
+    if retry is None or not retry["retries"]:
+        return dedup_id
+    if message.at <= retry["retried_at"]:
+        return None
+    return f"{dedup_id}:retry{retry['retries']}"
+
+
 @singledispatch
 def _apply(message: ResultMessage, store: WriteStore) -> None:
     raise TypeError(f"no rule for {type(message).__name__}")
+
+
+@_apply.register
+def _(message: Command, store: WriteStore) -> None:
+    apply_command(store, message)
 
 
 @_apply.register
@@ -155,7 +179,7 @@ def restore_or_insert_episode(store: WriteStore, message: EpisodeExtracted) -> t
         outcome = "restored"
     if message.tag:
         store.replace_tags(message.user_id, episode_id, [message.tag], message.at)
-    store.log_event(episode_id, outcome, message.at)
+    store.log_event(message.user_id, episode_id, outcome, message.at)
     return outcome, episode_id
 
 

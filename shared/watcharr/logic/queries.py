@@ -6,174 +6,189 @@ from collections import Counter
 from functools import singledispatch
 from typing import Any
 
-from watcharr.adapters.store import ReadStore
+from watcharr.adapters.store import ReadStore, Row
 from watcharr.models.messages import TERMINAL_STATES
 from watcharr.models.queries import (
+    Answer,
+    AuthAnswer,
     Authenticate,
+    ChannelView,
+    CommandAnswer,
+    CommandView,
+    EpisodeAnswer,
+    EpisodesAnswer,
+    EpisodeView,
+    GetCommand,
+    GetEpisode,
     GetJob,
+    JobAnswer,
+    JobItemView,
+    JobsAnswer,
+    JobSummary,
+    JobTotals,
+    JobView,
     ListEpisodes,
+    ListJobs,
     ListSubscriptions,
+    ListTags,
+    NamedUser,
+    PartialEpisode,
     PartialEpisodes,
+    PartialEpisodesAnswer,
     Query,
+    StaleItem,
     StaleItems,
+    StaleItemsAnswer,
+    SubscriptionsAnswer,
+    SubscriptionView,
+    TagRef,
+    TagsAnswer,
+    TagView,
     UserByName,
+    UserByNameAnswer,
+    UserView,
 )
 
-JOB_STATES = ("queued", "expanded", "added", "restored", "failed")
 
-
-def answer_query(store: ReadStore | None, query: Query) -> dict[str, Any]:
+def answer_query(store: ReadStore | None, query: Query) -> Answer:
     """Answer one query; a database the writer has not created yet reads as empty."""
     if store is None:
-        return _empty_answer(query)
+        empty: Answer = query.answer_model.model_validate(_EMPTY.get(type(query), {"found": False}))
+        return empty
     return _answer(query, store)
 
 
-def _empty_answer(query: Query) -> dict[str, Any]:
-    if isinstance(query, Authenticate | UserByName | GetJob):
-        return {"found": False}
-    key = {
-        ListEpisodes: "episodes",
-        ListSubscriptions: "subscriptions",
-        StaleItems: "items",
-        PartialEpisodes: "episodes",
-    }[type(query)]
-    return {key: []}
+_EMPTY: dict[type, dict[str, Any]] = {
+    ListEpisodes: {"episodes": [], "total": 0},
+    ListJobs: {"jobs": [], "total": 0},
+    ListTags: {"tags": []},
+    ListSubscriptions: {"subscriptions": []},
+    StaleItems: {"items": []},
+    PartialEpisodes: {"episodes": []},
+}
 
 
 @singledispatch
-def _answer(query: Query, store: ReadStore) -> dict[str, Any]:
+def _answer(query: Query, store: ReadStore) -> Answer:
     raise TypeError(f"unknown query {type(query).__name__}")
 
 
 @_answer.register
-def _(query: Authenticate, store: ReadStore) -> dict[str, Any]:
+def _(query: Authenticate, store: ReadStore) -> AuthAnswer:
     user = store.user_by_token_hash(query.token_hash)
     if user is None:
-        return {"found": False}
-    return {
-        "found": True,
-        "user": {"id": user["id"], "username": user["username"], "tokenHash": user["token_hash"]},
-    }
+        return AuthAnswer(found=False)
+    return AuthAnswer(found=True, user=UserView(**user))
 
 
 @_answer.register
-def _(query: UserByName, store: ReadStore) -> dict[str, Any]:
+def _(query: UserByName, store: ReadStore) -> UserByNameAnswer:
     user = store.user_by_name(query.username)
-    return {"found": user is not None, "user": user}
+    return UserByNameAnswer(found=user is not None, user=NamedUser(**user) if user else None)
 
 
-@_answer.register
-def _(query: GetJob, store: ReadStore) -> dict[str, Any]:
-    job = store.job(query.user_id, query.job_id)
-    if job is None:
-        return {"found": False}
-    items = store.job_items(query.job_id)
-    counts = Counter(item["state"] for item in items)
-    totals = {state: counts.get(state, 0) for state in JOB_STATES}
+def _job_summary(job: Row, counts: Counter[str]) -> dict[str, Any]:
+    total = sum(counts.values())
     done = sum(counts[s] for s in TERMINAL_STATES)
     return {
-        "found": True,
-        "job": {
-            "jobId": job["id"],
-            "source": job["source"],
-            "createdAt": job["created_at"],
-            "updatedAt": job["updated_at"],
-            "status": "done" if done == len(items) else "running",
-            "total": len(items),
-            "done": done,
-            "leftOut": job["left_out"],
-            "totals": totals,
-            "items": [
-                {
-                    "id": item["id"],
-                    "url": item["url"],
-                    "kind": item["kind"],
-                    "state": item["state"],
-                    "title": item["title"],
-                    "reason": item["reason"],
-                    "attempts": item["attempts"],
-                    "parentId": item["parent_item_id"],
-                    "episodeId": item["episode_id"],
-                    "type": item["episode_type"],
-                    "channel": item["channel"],
-                }
-                for item in items
-            ],
-        },
+        "job_id": job["id"],
+        "source": job["source"],
+        "created_at": job["created_at"],
+        "updated_at": job["updated_at"],
+        "status": "done" if done == total else "running",
+        "total": total,
+        "done": done,
+        "left_out": job["left_out"],
+        "totals": JobTotals(**counts),
     }
 
 
 @_answer.register
-def _(query: ListEpisodes, store: ReadStore) -> dict[str, Any]:
-    rows = store.episodes(
-        query.user_id,
-        type_=query.type,
-        watched=query.watched,
-        tag=query.tag,
-        limit=query.limit,
-        offset=query.offset,
+def _(query: GetJob, store: ReadStore) -> JobAnswer:
+    job = store.job(query.user_id, query.job_id)
+    if job is None:
+        return JobAnswer(found=False)
+    items = store.job_items(query.job_id)
+    counts = Counter(item["state"] for item in items)
+    views = [_item_view(item) for item in items]
+    return JobAnswer(found=True, job=JobView(**_job_summary(job, counts), items=views))
+
+
+def _item_view(item: Row) -> JobItemView:
+    return JobItemView(
+        id=item["id"], url=item["url"], kind=item["kind"], state=item["state"], title=item["title"],
+        reason=item["reason"], attempts=item["attempts"], parent_id=item["parent_item_id"],
+        episode_id=item["episode_id"], type=item["episode_type"], channel=item["channel"],
+    )  # fmt: skip
+
+
+@_answer.register
+def _(query: ListJobs, store: ReadStore) -> JobsAnswer:
+    jobs, total = store.jobs(query.user_id, query.limit, query.offset)
+    return JobsAnswer(
+        jobs=[JobSummary(**_job_summary(job, Counter(job["states"]))) for job in jobs], total=total
     )
-    return {"episodes": [_episode_view(row) for row in rows]}
 
 
-def _episode_view(row: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "id": row["id"],
-        "type": row["type"],
-        "externalId": row["external_id"],
-        "title": row["title"],
-        "description": row["description"],
-        "duration": row["duration"],
-        "thumbnailUrl": row["thumbnail_url"],
-        "url": row["url"],
-        "uploadDate": row["upload_date"],
-        "publishedDate": row["published_date"],
-        "viewCount": row["view_count"],
-        "watched": bool(row["watched"]),
-        "watchStatus": row["watch_status"],
-        "favorite": bool(row["favorite"]),
-        "isShort": bool(row["is_short"]),
-        "partialMetadata": bool(row["partial_metadata"]),
-        "tags": row["tags"],
-        "channel": {"id": row["channel_id"], "name": row["channel_name"], "url": row["channel_url"]}
+@_answer.register
+def _(query: ListEpisodes, store: ReadStore) -> EpisodesAnswer:
+    rows, total = store.episodes(query)
+    return EpisodesAnswer(episodes=[_episode_view(row) for row in rows], total=total)
+
+
+@_answer.register
+def _(query: GetEpisode, store: ReadStore) -> EpisodeAnswer:
+    row = store.episode(query.user_id, query.episode_id)
+    return EpisodeAnswer(found=row is not None, episode=_episode_view(row) if row else None)
+
+
+def _episode_view(row: Row) -> EpisodeView:
+    tags = [TagRef(**tag) for tag in row["tags"]]
+    return EpisodeView(
+        id=row["id"], type=row["type"], external_id=row["external_id"], title=row["title"],
+        description=row["description"], duration=row["duration"], thumbnail_url=row["thumbnail_url"],
+        url=row["url"], upload_date=row["upload_date"], published_date=row["published_date"],
+        view_count=row["view_count"],
+        channel=ChannelView(id=row["channel_id"], name=row["channel_name"], url=row["channel_url"])
         if row["channel_id"]
         else None,
-        "createdAt": row["created_at"],
-        "updatedAt": row["updated_at"],
-    }
+        watched=bool(row["watched"]), watch_status=row["watch_status"], favorite=bool(row["favorite"]),
+        priority=row["priority"], like_status=row["like_status"] or "none", notes=row["notes"],
+        is_archived=bool(row["is_archived"]), is_deleted=bool(row["is_deleted"]), is_short=bool(row["is_short"]),
+        partial_metadata=bool(row["partial_metadata"]), created_at=row["created_at"],
+        updated_at=row["updated_at"], tags=[tag.name for tag in tags], tag_details=tags,
+    )  # fmt: skip
 
 
 @_answer.register
-def _(query: ListSubscriptions, store: ReadStore) -> dict[str, Any]:
-    subscriptions = []
-    for row in store.subscriptions(query.user_id):
-        view = {
-            "id": row["id"],
-            "userId": row["user_id"],
-            "feedUrl": row["feed_url"],
-            "title": row["title"],
-            "artworkUrl": row["artwork_url"],
-            "tag": row["tag"],
-            "etag": row["etag"],
-            "lastModified": row["last_modified"],
-            "lastSyncAt": row["last_sync_at"],
-            "lastStatus": row["last_status"],
-            "lastError": row["last_error"],
-            "episodeCount": row["episode_count"],
-            "createdAt": row["created_at"],
-        }
-        if query.include_seen_keys:
-            view["seenKeys"] = store.seen_keys(row["id"])
-        subscriptions.append(view)
-    return {"subscriptions": subscriptions}
+def _(query: ListTags, store: ReadStore) -> TagsAnswer:
+    return TagsAnswer(tags=[TagView(**row) for row in store.tags(query.user_id)])
 
 
 @_answer.register
-def _(query: StaleItems, store: ReadStore) -> dict[str, Any]:
-    return {"items": store.stale_items(query.updated_before, query.limit)}
+def _(query: GetCommand, store: ReadStore) -> CommandAnswer:
+    row = store.command(query.user_id, query.command_id)
+    return CommandAnswer(found=row is not None, command=CommandView(**row) if row else None)
 
 
 @_answer.register
-def _(query: PartialEpisodes, store: ReadStore) -> dict[str, Any]:
-    return {"episodes": store.partial_episodes(query.created_after, query.limit)}
+def _(query: ListSubscriptions, store: ReadStore) -> SubscriptionsAnswer:
+    return SubscriptionsAnswer(
+        subscriptions=[
+            SubscriptionView(**row, seen_keys=store.seen_keys(row["id"]) if query.include_seen_keys else None)
+            for row in store.subscriptions(query.user_id)
+        ]
+    )
+
+
+@_answer.register
+def _(query: StaleItems, store: ReadStore) -> StaleItemsAnswer:
+    return StaleItemsAnswer(
+        items=[StaleItem(**row) for row in store.stale_items(query.updated_before, query.limit)]
+    )
+
+
+@_answer.register
+def _(query: PartialEpisodes, store: ReadStore) -> PartialEpisodesAnswer:
+    rows = store.partial_episodes(query.created_after, query.limit)
+    return PartialEpisodesAnswer(episodes=[PartialEpisode(**row) for row in rows])
