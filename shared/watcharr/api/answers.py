@@ -125,6 +125,12 @@ def _sentence(err: dict[str, Any]) -> str:
         text = f"{what} must be a JSON object" + (
             ' like {"url": "…"}' if entry is not None or not field else ""
         )
+    elif kind == "string_pattern_mismatch":
+        text = (
+            f"{what} must be a colour like #ff8800"
+            if field == "color"
+            else f"{what} is not in a form this API reads"
+        )
     elif kind == "list_type":
         text = 'the body must be a JSON list of objects like {"url": "…"}'
     else:
