@@ -67,7 +67,9 @@ def moto() -> Iterator[Moto]:
     host, port = server.get_host_and_port()
     endpoint = f"http://{host}:{port}"
     # moto's state lives in the process: start from empty queues whatever ran before in it.
-    urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"), timeout=10).close()
+    urllib.request.urlopen(
+        urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"), timeout=10
+    ).close()
     sqs = boto3.client("sqs", endpoint_url=endpoint, region_name="us-east-1")
     try:
         queues = create_queues(sqs, load_template(REPO_ROOT / "template.yaml"))
