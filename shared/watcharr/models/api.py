@@ -342,6 +342,11 @@ class PodcastView(BaseModel):
     createdAt: str
 
 
+class PodcastAnswer(BaseModel):
+    success: bool
+    podcast: PodcastView
+
+
 class PodcastsAnswer(BaseModel):
     success: bool
     podcasts: list[PodcastView]
