@@ -502,3 +502,29 @@ def test_a_preflight_reaching_the_function_is_answered_empty(lambda_world: Lambd
     event = http_event("OPTIONS", "/api/episodes/1", headers={"access-control-request-method": "PATCH"})
     answer = lambda_world.function("api").handler(event, LocalContext("ApiFunction"))
     assert (answer["statusCode"], answer["body"]) == (204, "")
+
+
+def test_a_retried_item_that_fails_again_ends_failed_with_the_new_reason(
+    lambda_world: LambdaWorld, alice: str
+) -> None:
+    job_id = _failed_job(lambda_world)
+    lambda_world.call_api("POST", f"/api/jobs/{job_id}/retry", token=alice)
+    (request,) = [ExtractRequest.model_validate_json(m["Body"]) for m in lambda_world.receive("ExtractQueue")]
+    (message,) = lambda_world.receive("ResultsQueue")
+    retried = parse_result(message["Body"])
+    # The retry reaches the writer first, and the new attempt is timed after it
+    assert retried.type == "JobRetried" and request.at > retried.at
+    lambda_world.sqs.change_message_visibility(
+        QueueUrl=lambda_world.queue_urls["ResultsQueue"],
+        ReceiptHandle=message["ReceiptHandle"],
+        VisibilityTimeout=0,
+    )
+    lambda_world.run_persister()
+    # When the new attempt fails too
+    publisher(lambda_world).send_results(
+        [ItemFailed(at=request.at, job_id=job_id, item_id=request.item_id, reason="HTTP 410 now")]
+    )
+    lambda_world.run_persister()
+    # Then the item ends failed with the new reason, never stuck as queued
+    _, job = lambda_world.call_api("GET", f"/api/jobs/{job_id}", token=alice)
+    assert (job["items"][0]["state"], job["items"][0]["reason"]) == ("failed", "HTTP 410 now")
