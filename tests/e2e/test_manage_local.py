@@ -44,7 +44,9 @@ def test_tag_mark_watched_bin_and_restore_over_http(stack: StackProcess, origin:
     assert (status, command["state"]) == (200, "applied")
 
 
-def test_waited_patches_answer_with_the_change_and_are_timed(stack: StackProcess, origin: OriginServer) -> None:
+def test_waited_patches_answer_with_the_change_and_are_timed(
+    stack: StackProcess, origin: OriginServer
+) -> None:
     status, added = stack.request(
         "POST", "/api/shortcuts/add-episode?wait=10", {"url": origin.url("/video/timed?title=Timed")}
     )
