@@ -18,7 +18,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from watcharr.adapters.query_client import QueryFailed, query_client_for
-from watcharr.api import answers, routes_episodes, routes_jobs, routes_links, routes_podcasts
+from watcharr.api import answers, routes_channels, routes_episodes, routes_jobs, routes_links, routes_podcasts
 from watcharr.api.guard import DOCS_PATH, OPENAPI_PATH, USER_KEY, Admitted, admit
 from watcharr.logic.auth import Authenticator
 from watcharr.observability import logger, metrics, tracer
@@ -30,7 +30,7 @@ API_VERSION = "1.0.0"
 API_TOKEN = {"apiToken": APIKey(name="X-API-Token", in_=APIKeyIn.header, description="64 hex characters")}
 
 app = APIGatewayHttpResolver(enable_validation=True)
-for resource in (routes_links, routes_jobs, routes_episodes, routes_podcasts, web_routes):
+for resource in (routes_links, routes_jobs, routes_episodes, routes_podcasts, routes_channels, web_routes):
     app.include_router(resource.router)
 
 

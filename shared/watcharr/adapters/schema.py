@@ -183,4 +183,11 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE job_items ADD COLUMN retries INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE job_items ADD COLUMN retried_at TEXT;
     """,
+    # 3: subscriptions of three kinds (podcast feeds, YouTube channels, YouTube playlists), and whether a
+    # followed channel's Shorts are added; every subscription from before is a podcast.
+    """
+    ALTER TABLE subscriptions ADD COLUMN kind TEXT NOT NULL DEFAULT 'podcast'
+        CHECK (kind IN ('podcast', 'youtube_channel', 'youtube_playlist'));
+    ALTER TABLE subscriptions ADD COLUMN include_shorts INTEGER NOT NULL DEFAULT 1;
+    """,
 )

@@ -113,10 +113,13 @@ def plan_subscription(
     )
 
 
-def subscriptions(query: QueryClient, user_id: int) -> list[dict[str, Any]]:
-    """The user's subscriptions as ListSubscriptions lists them."""
+def subscriptions(
+    query: QueryClient, user_id: int, kinds: Iterable[str] = ("podcast",)
+) -> list[dict[str, Any]]:
+    """The user's subscriptions of the given kinds (podcasts by default) as ListSubscriptions lists them."""
+    wanted = set(kinds)
     found: list[dict[str, Any]] = query(ListSubscriptions(user_id=user_id))["subscriptions"]
-    return found
+    return [sub for sub in found if sub.get("kind", "podcast") in wanted]
 
 
 def subscribe(
