@@ -68,6 +68,9 @@ def test_sample_event_runs_through_its_handler(seeded: LambdaWorld, path: Path) 
             "api-add-videos": 202,
             "api-subscribe": 202,
             "api-unsubscribe": 404,
+            "api-follow-channel": 202,
+            "api-list-channels": 200,
+            "api-unfollow-channel": 404,
             "api-openapi": 200,
         }
         if path.stem in expected:

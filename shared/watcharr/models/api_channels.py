@@ -19,7 +19,10 @@ class FollowChannelBody(_Body):
     )
     tag: str | None = Field(default=None, max_length=limits.MAX_TAG_LENGTH)
     backfill: int = Field(default=1, description="How many of the newest uploads to add now (0 to 15)")
-    includeShorts: bool = Field(default=True, description="Whether the channel's Shorts are added too")
+    # Strict: "yes" or 0 is a mistake to report, not a truth value to guess.
+    includeShorts: bool = Field(
+        default=True, strict=True, description="Whether the channel's Shorts are added too"
+    )
 
     _tag = field_validator("tag")(_clean_tag)
 
