@@ -382,3 +382,25 @@ def test_a_channel_link_given_to_add_episode_points_to_the_channels_route(
     )
     assert status == 422
     assert "is a channel page" in answer["error"] and "POST /api/channels" in answer["error"]
+
+
+def test_with_a_key_a_handle_the_page_hides_is_looked_up_by_the_extractor(
+    lambda_world: LambdaWorld, youtube: FakeYouTubeChannels, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a Data API key (readable by the extractor alone) and YouTube's cookie consent wall on
+    # every page, as the EU sees it
+    monkeypatch.setenv("WATCHARR_YOUTUBE_API_KEY", youtube.api_key)
+    get_settings.cache_clear()
+    youtube.consent_wall = True
+    token = create_user(lambda_world, "alice")
+
+    # When the user follows a channel by its handle
+    answer = follow(lambda_world, token, "https://www.youtube.com/@BlenderOfficial", backfill=1)
+    assert (answer["feedUrl"], answer["channelId"]) == ("https://www.youtube.com/@BlenderOfficial", None)
+    lambda_world.run_pipeline()
+
+    # Then the first sync asked channels.list, moved the subscription to the channel's feed and synced it
+    sub = followed(lambda_world, token)[answer["subscriptionId"]]
+    assert sub["feedUrl"] == f"https://www.youtube.com/feeds/videos.xml?channel_id={BLENDER_ID}"
+    assert (sub["lastStatus"], sub["episodeCount"]) == ("updated", 1)
+    assert youtube.hits["/youtube/v3/channels"] == 1

@@ -8,7 +8,6 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path
 
-from watcharr.adapters import secrets
 from watcharr.adapters.query_client import query_client_for
 from watcharr.adapters.queues import publisher_for
 from watcharr.api.answers import answer, documented, error
@@ -24,14 +23,11 @@ router = Router()
 def follow(body: FollowChannelBody) -> Response[Any]:
     """Follow a YouTube channel or playlist: its newest `backfill` uploads now, new ones on every sync."""
     settings = get_settings()
-    # Looked up here (the API function has the internet); the key only when one is configured.
-    api_key = secrets.youtube_api_key(settings) if settings.youtube_api_configured else None
     try:
         plan = channels.follow(
             query_client_for(settings),
             publisher_for(settings),
             settings,
-            api_key,
             caller(router).id,
             link=body.url,
             tag=body.tag,

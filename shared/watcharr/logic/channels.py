@@ -1,10 +1,12 @@
 """Following YouTube channels and playlists: which one a link names, and the messages following sends.
 
-The API function looks the channel up (it has the internet: no VPC), so the subscription is stored
-under its feed URL and the answer names the channel id. When the lookup fails for a reason that may
-pass (YouTube answered 5xx, a timeout), the subscription is stored under the channel's link instead
-and its first sync looks it up again (logic/channel_sync.py); a lookup that can never succeed (no
-such channel, a page without a channel id) refuses the request with the reason.
+The API function looks the channel up from its page (it has the internet: no VPC), so the
+subscription is stored under its feed URL and the answer names the channel id. The Data API key stays
+readable by the extractor alone (template.yaml), so when the page lookup fails for a reason that may
+pass (YouTube answered 5xx, a timeout), or fails at all while a key is configured for a handle or user
+name the Data API can answer, the subscription is stored under the channel's link instead and its
+first sync looks it up again, key included (logic/channel_sync.py). A lookup that can never succeed
+(no such channel, a page without a channel id, and no key to ask) refuses the request with the reason.
 """
 
 from __future__ import annotations
@@ -60,20 +62,21 @@ def _followed_url(ref: ChannelRef) -> str:
     return feed_url(ref) if ref.resolved else canonical_url(ref)
 
 
-def resolve_link(text: str, settings: Settings, api_key: str | None) -> ChannelRef:
-    """The channel or playlist ``text`` names, looked up when the link does not carry its id.
+def resolve_link(text: str, settings: Settings) -> ChannelRef:
+    """The channel or playlist ``text`` names, looked up from its page when the link lacks its id.
 
-    Raises ``ChannelRefused`` for a link that names none, or a channel that cannot exist; a lookup
-    that failed for a passing reason gives the ref unresolved (its first sync looks it up).
+    Raises ``ChannelRefused`` for a link that names none, or a channel that cannot be looked up; a
+    lookup the extractor may still win (see above) gives the ref unresolved.
     """
     try:
         ref = parse_channel_link(text)
     except ChannelLinkError as exc:
         raise ChannelRefused(exc.reason) from exc
     try:
-        return resolve_channel(ref, settings, api_key=api_key, site_url=settings.youtube_site_url)
+        return resolve_channel(ref, settings, api_key=None, site_url=settings.youtube_site_url)
     except ChannelLookupError as exc:
-        if not exc.retryable:
+        key_may_answer = settings.youtube_api_configured and ref.lookup in ("handle", "user")
+        if not exc.retryable and not key_may_answer:
             raise ChannelRefused(exc.reason) from exc
         logger.warning(
             "channel lookup failed; the first sync looks it up again", extra={"reason": exc.reason}
@@ -134,7 +137,6 @@ def follow(
     query: QueryClient,
     publisher: QueuePublisher,
     settings: Settings,
-    api_key: str | None,
     user_id: int,
     *,
     link: str,
@@ -146,7 +148,7 @@ def follow(
 
     Raises ``ChannelRefused``, with the reason, when the link names nothing that can be followed.
     """
-    ref = resolve_link(link, settings, api_key)
+    ref = resolve_link(link, settings)
     plan = plan_follow(user_id, ref, tag, backfill, include_shorts, followed(query, user_id))
     publisher.send_results([plan.added])
     publisher.send_extract_requests([plan.first_sync])
