@@ -244,6 +244,18 @@ def test_unfollowing_stops_new_episodes_and_keeps_the_old_ones(
     assert lambda_world.call_api("DELETE", f"/api/channels/{sub_id}", token=token)[0] == 404
 
 
+def test_a_channel_feed_given_to_the_podcasts_route_points_to_the_channels_route(
+    lambda_world: LambdaWorld, youtube: FakeYouTubeChannels
+) -> None:
+    token = create_user(lambda_world, "alice")
+    feed = f"https://www.youtube.com/feeds/videos.xml?channel_id={BLENDER_ID}"
+    status, answer = lambda_world.call_api("POST", "/api/podcasts", body={"feedUrl": feed}, token=token)
+    assert (status, answer["error"]) == (
+        422, f"{feed} is a YouTube channel or playlist; follow it with POST /api/channels",
+    )  # fmt: skip
+    assert lambda_world.queue_depth("ResultsQueue") == 0
+
+
 def test_channels_and_podcasts_are_listed_apart(
     lambda_world: LambdaWorld, youtube: FakeYouTubeChannels
 ) -> None:
