@@ -34,6 +34,7 @@ class Sizes:
     api_repeats: int
     persister_messages: int
     subscriptions: int
+    channels: int
     import_runs: int
     backlogs: tuple[int, ...]
     backlog_calls: int
@@ -47,6 +48,7 @@ FULL = Sizes(
     api_repeats=5,
     persister_messages=2000,
     subscriptions=100,
+    channels=100,
     import_runs=5,
     backlogs=(100, 1000, 5000),
     backlog_calls=5,
@@ -59,6 +61,7 @@ SMOKE = Sizes(
     api_repeats=1,
     persister_messages=20,
     subscriptions=2,
+    channels=3,
     import_runs=1,
     backlogs=(10, 20),
     backlog_calls=1,
@@ -74,7 +77,7 @@ def sections(sizes: Sizes) -> dict[str, Callable[[], SectionResult]]:
         "1": lambda: ingest.run(sizes.ingest_urls, list(sizes.concurrencies), HEADLINE_CONCURRENCIES),
         "2": lambda: api_accept.run(sizes.api_urls, sizes.api_repeats),
         "3": lambda: persister.run(sizes.persister_messages),
-        "4": lambda: podcast_sync.run(sizes.subscriptions),
+        "4": lambda: podcast_sync.run(sizes.subscriptions, sizes.channels),
         "5": lambda: cold_start.run(sizes.import_runs),
         "6": lambda: queue_backend.run(list(sizes.backlogs), sizes.backlog_calls),
         "7": lambda: youtube_section.run(sizes.youtube_videos, YOUTUBE_LATENCY),

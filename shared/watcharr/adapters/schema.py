@@ -196,4 +196,11 @@ MIGRATIONS: tuple[str, ...] = (
     ) WITHOUT ROWID;
     CREATE INDEX dead_letters_received ON dead_letters (received_at DESC);
     """,
+    # 4: subscriptions of three kinds (podcast feeds, YouTube channels, YouTube playlists), and whether a
+    # followed channel's Shorts are added; every subscription from before is a podcast.
+    """
+    ALTER TABLE subscriptions ADD COLUMN kind TEXT NOT NULL DEFAULT 'podcast'
+        CHECK (kind IN ('podcast', 'youtube_channel', 'youtube_playlist'));
+    ALTER TABLE subscriptions ADD COLUMN include_shorts INTEGER NOT NULL DEFAULT 1;
+    """,
 )

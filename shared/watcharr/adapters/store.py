@@ -427,16 +427,27 @@ class WriteStore:
 
     # -- subscriptions ------------------------------------------------------------------------
 
-    def upsert_subscription(self, sub_id: str, user_id: int, feed_url: str, tag: str | None, at: str) -> None:
+    def upsert_subscription(
+        self,
+        sub_id: str,
+        user_id: int,
+        feed_url: str,
+        tag: str | None,
+        at: str,
+        *,
+        kind: str = "podcast",
+        include_shorts: bool = True,
+    ) -> None:
         # The second clause: the user's subscription to an Apple Podcasts show was moved to this feed
         # URL under its own id; subscribing to the feed again brings that one back.
         self.conn.execute(
-            "INSERT INTO subscriptions (id, user_id, feed_url, tag, created_at, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (id) DO UPDATE SET is_active = 1, tag = excluded.tag, updated_at = excluded.updated_at"
+            "INSERT INTO subscriptions (id, user_id, feed_url, tag, kind, include_shorts, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (id) DO UPDATE SET is_active = 1, tag = excluded.tag,"
+            " include_shorts = excluded.include_shorts, updated_at = excluded.updated_at"
             " ON CONFLICT (user_id, feed_url) DO UPDATE SET is_active = 1, tag = excluded.tag,"
-            " updated_at = excluded.updated_at",
-            (sub_id, user_id, feed_url, tag, at, at),
+            " include_shorts = excluded.include_shorts, updated_at = excluded.updated_at",
+            (sub_id, user_id, feed_url, tag, kind, int(include_shorts), at, at),
         )
 
     def subscription(self, sub_id: str) -> Row | None:
@@ -608,8 +619,8 @@ class ReadStore:
             else ("s.is_active = 1", ())
         )
         return self.conn.execute(
-            "SELECT s.id, s.user_id, s.feed_url, s.title, s.artwork_url, s.tag, s.etag, s.last_modified,"
-            " s.last_sync_at, s.last_status, s.last_error, s.created_at,"
+            "SELECT s.id, s.user_id, s.kind, s.include_shorts, s.feed_url, s.title, s.artwork_url, s.tag,"
+            " s.etag, s.last_modified, s.last_sync_at, s.last_status, s.last_error, s.created_at,"
             " (SELECT COUNT(*) FROM episodes e WHERE e.subscription_id = s.id) AS episode_count"
             f" FROM subscriptions s WHERE {where} ORDER BY s.created_at, s.id",
             params,

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from watcharr.cli.channels import add_channel_commands
 from watcharr.cli.client import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, CliError
 from watcharr.cli.dead_letters import cmd_dead_letters_list, cmd_dead_letters_redrive
 from watcharr.cli.episodes import cmd_episodes_list
@@ -151,6 +152,8 @@ def build_parser() -> argparse.ArgumentParser:
     remove = podcasts.add_parser("remove", parents=[common], help="unsubscribe (added episodes stay)")
     remove.add_argument("podcast_id", metavar="ID")
     remove.set_defaults(func=cmd_podcasts_remove)
+
+    add_channel_commands(group("channels", "follow YouTube channels and playlists"), common)
 
     sync = group("sync", "sync podcast feeds outside the schedule")
     now = sync.add_parser(

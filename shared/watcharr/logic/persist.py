@@ -204,7 +204,13 @@ def _(message: ItemRequeued, store: WriteStore) -> None:
 @_apply.register
 def _(message: SubscriptionAdded, store: WriteStore) -> None:
     store.upsert_subscription(
-        message.subscription_id, message.user_id, message.feed_url, message.tag, message.at
+        message.subscription_id,
+        message.user_id,
+        message.feed_url,
+        message.tag,
+        message.at,
+        kind=message.kind,
+        include_shorts=message.include_shorts,
     )
 
 

@@ -35,6 +35,8 @@ JobSource = Literal["shortcut", "batch", "cli", "subscribe"]
 # A playlist's own item ends `expanded` once its entries are items of the job.
 ItemState = Literal["queued", "expanded", "added", "restored", "failed"]
 TERMINAL_STATES: frozenset[str] = frozenset({"expanded", "added", "restored", "failed"})
+# What a subscription follows: a podcast feed, or a YouTube channel's or playlist's Atom feed.
+SubscriptionKind = Literal["podcast", "youtube_channel", "youtube_playlist"]
 
 
 def utc_now() -> str:
@@ -78,6 +80,9 @@ class FeedSync(_Frozen):
     known_keys: list[str] = Field(default_factory=list)
     # How many of the newest unknown episodes to add; None means all of them.
     backfill: int | None = None
+    # Which parser reads the feed (logic/extract.py), and whether a channel's Shorts are added.
+    kind: SubscriptionKind = "podcast"
+    include_shorts: bool = True
 
 
 class YouTubeBatchEntry(_Frozen):
@@ -226,6 +231,8 @@ class SubscriptionAdded(_Message):
     user_id: int
     feed_url: str
     tag: str | None = None
+    kind: SubscriptionKind = "podcast"
+    include_shorts: bool = True
 
     def _dedup_parts(self) -> tuple[object, ...]:
         return (self.subscription_id, self.at)

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 from pydantic.alias_generators import to_camel
 
 from watcharr import limits
-from watcharr.models.messages import LikeStatus, Priority, WatchStatus
+from watcharr.models.messages import LikeStatus, Priority, SubscriptionKind, WatchStatus
 
 # ---- answers ----------------------------------------------------------------------------------
 
@@ -188,6 +188,8 @@ class CommandAnswer(_Answer):
 class SubscriptionView(_Answer):
     id: str
     user_id: int
+    kind: SubscriptionKind = "podcast"
+    include_shorts: bool = True
     feed_url: str
     title: str | None
     artwork_url: str | None
