@@ -240,6 +240,33 @@ class PartialEpisodesAnswer(_Row):
     episodes: list[PartialEpisode]
 
 
+class ImportReport(_Answer):
+    """What an import brought: counts so far, and each row left out with its reason."""
+
+    id: str
+    source: str
+    user_id: int | None
+    user_outcome: Literal["created", "merged"] | None
+    chunks: int
+    episodes_imported: int
+    episodes_merged: int
+    tags_imported: int
+    tags_merged: int
+    channels: int
+    tag_links: int
+    events: int
+    watched_marked: int
+    not_on_list: int
+    skipped: list[str]
+    created_at: str
+    updated_at: str
+
+
+class ImportAnswer(_Answer):
+    found: bool
+    report: ImportReport | None = None
+
+
 Answer = _Answer | _Row
 A = TypeVar("A", bound=_Answer | _Row)
 
@@ -353,6 +380,13 @@ class PartialEpisodes(_Query[PartialEpisodesAnswer]):
     limit: int = 200
 
 
+class GetImport(_Query[ImportAnswer]):
+    """An import's report, by the id the importer gave it; not found until its first message applied."""
+
+    op: Literal["get_import"] = "get_import"
+    import_id: str
+
+
 Query = Annotated[
     Authenticate
     | UserByName
@@ -364,7 +398,8 @@ Query = Annotated[
     | GetCommand
     | ListSubscriptions
     | StaleItems
-    | PartialEpisodes,
+    | PartialEpisodes
+    | GetImport,
     Field(discriminator="op"),
 ]
 QUERY: TypeAdapter[Query] = TypeAdapter(Query)
