@@ -6,10 +6,13 @@ SAM_VENV := $(VENV)/sam
 STAMP := $(VENV)/.installed
 SAM_STAMP := $(SAM_VENV)/.installed
 LAYER_DIR := layers/deps/build
+# `make run PORT=3411 DATA_DIR=/tmp/w`: where the local stack listens and keeps its database and token.
+PORT ?= 3000
+DATA_DIR ?= data
 
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: install run test lint layer bench clean openapi
+.PHONY: install run test lint layer bench clean openapi browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,12 +30,17 @@ $(SAM_STAMP): requirements-sam.txt
 install: $(STAMP) $(SAM_STAMP)
 
 run: $(STAMP)
-	$(BIN)/watcharr local run
+	$(BIN)/watcharr local run --port $(PORT) --data-dir $(DATA_DIR)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-test: install lint
+# The browser tests drive Debian's Chromium (Playwright's own download needs the internet).
+APT := $(if $(filter 0,$(shell id -u)),,sudo) apt-get
+browser:
+	command -v chromium >/dev/null 2>&1 || ($(APT) update && $(APT) install -y chromium)
+
+test: install lint browser
 	PATH="$(CURDIR)/$(BIN):$(CURDIR)/$(SAM_VENV)/bin:$$PATH" $(BIN)/pytest
 
 # The dependency layer for the Lambda runtime (python3.13, x86_64), built without that interpreter.

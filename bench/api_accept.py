@@ -25,8 +25,8 @@ import boto3
 from bench.common import REPO_ROOT, SectionResult, median, quiet_service_logs
 from tests.support.stack import StackProcess, running_stack
 from watcharr.adapters.queues import RESULTS_MESSAGE_GROUP, _batches
-from watcharr.local.runner import create_queues
 from watcharr.local.template import load_template
+from watcharr.local.workers import create_queues
 from watcharr.logic.ingest import LinkRequest, plan_job
 
 TITLE = "2. API acceptance"

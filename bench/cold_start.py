@@ -19,8 +19,8 @@ from pathlib import Path
 
 from bench.common import BIG_FEED, REPO_ROOT, SectionResult, median
 from tests.support.feed_server import FeedServer
-from watcharr.local.runner import create_queues
 from watcharr.local.template import load_template
+from watcharr.local.workers import create_queues
 
 TITLE = "5. Cold start"
 FUNCTIONS = ("api", "query", "persister", "podcast_sync", "extractor")

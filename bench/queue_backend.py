@@ -17,7 +17,7 @@ import boto3
 
 from bench.common import REPO_ROOT, SectionResult, median
 from watcharr.local.moto_clock import cheap_clock_in_use, use_cheap_clock, use_moto_clock
-from watcharr.local.runner import ACCOUNT_ID, REGION
+from watcharr.local.state import ACCOUNT_ID, REGION
 from watcharr.local.template import load_template
 
 TITLE = "6. Queue backend (moto SQS)"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -10,6 +12,9 @@ from bench.ingest import CPU_CEILING, SERIES_BASELINE, SERIES_LIMIT, SERIES_PROJ
 
 PLOT_NAME = "throughput.png"
 RESULTS_NAME = "RESULTS.md"
+# Sections written by `python -m bench.profile --write` (and notes on them), not by `make bench`:
+# a new report keeps every section whose heading starts so, as it was.
+PROFILE_HEADING = "## Profile"
 # The order and style of the plot's lines, by series name in section 1.
 PLOT_STYLES = {
     SERIES_LIMIT: {"linestyle": "--", "marker": "^", "color": "tab:gray"},
@@ -91,4 +96,22 @@ def write_results(
             lines += [""] + [f"- {note}" for note in result.notes]
         if plot and result.series and result.title.startswith("1."):
             lines += ["", f"![Throughput against concurrency]({plot})"]
+    for section in kept_sections(path, PROFILE_HEADING):
+        lines += ["", section.rstrip("\n")]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def sections(text: str) -> list[tuple[str, str]]:
+    """A Markdown text cut at its ``## `` headings: (heading line, the section's text with it), the
+    text before the first heading (if any) first, under the heading ''."""
+    starts = [match.start() for match in re.finditer(r"^## ", text, flags=re.MULTILINE)]
+    # What comes before the first heading is a part too, with an empty heading.
+    bounds = [0, *[start for start in starts if start > 0], len(text)]
+    parts = [(text[a:b].partition("\n")[0], text[a:b]) for a, b in itertools.pairwise(bounds)]
+    return [(heading if heading.startswith("## ") else "", body) for heading, body in parts if body]
+
+
+def kept_sections(path: Path, prefix: str) -> list[str]:
+    """The sections of the file at ``path`` whose heading starts with ``prefix``, in order."""
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    return [body for heading, body in sections(text) if heading.startswith(prefix)]

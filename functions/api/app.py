@@ -23,13 +23,14 @@ from watcharr.api.guard import DOCS_PATH, OPENAPI_PATH, USER_KEY, Admitted, admi
 from watcharr.logic.auth import Authenticator
 from watcharr.observability import logger, metrics, tracer
 from watcharr.settings import get_settings
+from watcharr.web import routes as web_routes
 
 API_TITLE = "2watcharr serverless API"
 API_VERSION = "1.0.0"
 API_TOKEN = {"apiToken": APIKey(name="X-API-Token", in_=APIKeyIn.header, description="64 hex characters")}
 
 app = APIGatewayHttpResolver(enable_validation=True)
-for resource in (routes_links, routes_jobs, routes_episodes, routes_podcasts):
+for resource in (routes_links, routes_jobs, routes_episodes, routes_podcasts, web_routes):
     app.include_router(resource.router)
 
 

@@ -1,4 +1,9 @@
-"""PersisterFunction: the only writer of the database, fed one message at a time by the FIFO queue."""
+"""PersisterFunction: the only writer of the database, fed one message at a time by the FIFO queue.
+
+A message that can never be applied goes to the results DLQ at once and counts as handled, so SQS
+deletes it and the messages behind it in the one group go on (logic/poison.py); only a transient
+failure fails the record, to be delivered again.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +15,10 @@ from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, proce
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from watcharr.adapters.dead_letters import DeadLetterQueue
 from watcharr.adapters.store import WriteStore, connect_writer
-from watcharr.logic.persist import apply_result
-from watcharr.models.messages import EpisodeExtracted, ItemFailed, parse_result
+from watcharr.logic.poison import PoisonMessage, apply_or_refuse, read_result
+from watcharr.models.messages import EpisodeExtracted, ItemFailed
 from watcharr.observability import logger, metrics, tracer
 from watcharr.settings import get_settings
 
@@ -27,13 +33,27 @@ def write_store() -> WriteStore:
     return WriteStore(connect_writer(get_settings().database_path))
 
 
+def dead_letters() -> DeadLetterQueue:
+    """The results DLQ; without one configured a refused message is retried as before (and redriven)."""
+    url = get_settings().results_dlq_url
+    if not url:
+        raise RuntimeError("no results DLQ configured (WATCHARR_RESULTS_DLQ_URL); the message stays queued")
+    return DeadLetterQueue(url)
+
+
 @tracer.capture_method
 def record_handler(record: SQSRecord) -> None:
-    message = parse_result(record.body)
-    job_id = getattr(message, "job_id", None)
-    if job_id:
-        logger.set_correlation_id(job_id)
-    outcome = apply_result(write_store(), message)
+    try:
+        message = read_result(record.body)
+        job_id = getattr(message, "job_id", None)
+        if job_id:
+            logger.set_correlation_id(job_id)
+        outcome = apply_or_refuse(write_store(), message)
+    except PoisonMessage as exc:
+        dead_letters().send(record.body, str(exc), record.message_id)
+        metrics.add_metric(name="PoisonMessages", unit=MetricUnit.Count, value=1)
+        logger.error("message moved to the results DLQ", extra={"reason": str(exc)})
+        return
     logger.info("message persisted", extra={"type": message.type, "outcome": outcome})
     if outcome == "applied" and isinstance(message, EpisodeExtracted):
         metrics.add_metric(name="EpisodesPersisted", unit=MetricUnit.Count, value=1)

@@ -26,3 +26,10 @@ MAX_ITEM_REQUEUES = 3
 # No request body of this API nests deeper than 3; 32 leaves room and keeps every parser far from
 # its recursion limit.
 MAX_JSON_DEPTH = 32
+# What a page or a feed sends is capped when stored (and when shown): titles and names, descriptions,
+# and the failure reasons shown to the user.
+MAX_TITLE_LENGTH = 500
+MAX_DESCRIPTION_LENGTH = 10_000
+MAX_REASON_LENGTH = 1000
+# Podcast episodes travel 50 to a FeedEpisodesExtracted message: their descriptions are kept shorter.
+MAX_EPISODE_NOTES_LENGTH = 5000

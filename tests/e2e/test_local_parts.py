@@ -10,19 +10,26 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
+from moto import mock_aws
 from moto.server import ThreadedMotoServer
+from moto.sqs.models import sqs_backends
 
 from watcharr.local.functions import REPO_ROOT
 from watcharr.local.gateway import compile_routes, find_route, http_answer, http_api_event
+from watcharr.local.journal import Journal, attach_to_moto, resend
 from watcharr.local.pollers import PollerConfig, poll_once, source_concurrency
-from watcharr.local.runner import QueueEndpoint, create_queues, scheduler_event
+from watcharr.local.state import ACCOUNT_ID, REGION
 from watcharr.local.template import HttpRouteSpec, StackSpec, load_template
+from watcharr.local.timers import scheduler_event
+from watcharr.local.workers import QueueEndpoint, create_queues
 
 pytestmark = pytest.mark.e2e
 
@@ -342,3 +349,80 @@ def test_the_schedule_event_is_the_scheduler_default_notification() -> None:
     assert event["source"] == "aws.scheduler"
     assert event["detail-type"] == "Scheduled Event"
     assert event["resources"][0].endswith(":schedule/default/watcharr-PodcastSyncFunction")
+
+
+def test_a_failing_fifo_message_holds_back_the_messages_behind_it_in_its_group(
+    sqs: Any, stack: StackSpec, queues: dict[str, QueueEndpoint]
+) -> None:
+    # Given a poison message at the head of the one message group, and a job sent half a second later
+    results, dlq = queues["ResultsQueue"], queues["ResultsDLQ"]
+    sqs.send_message(
+        QueueUrl=results.url, MessageBody="poison", MessageGroupId="watcharr", MessageDeduplicationId="p"
+    )
+    time.sleep(0.5)
+    sqs.send_message(
+        QueueUrl=results.url, MessageBody="job", MessageGroupId="watcharr", MessageDeduplicationId="j"
+    )
+    handler = Recorder(fail={"poison"})
+    config = config_for(results, batch_size=1, retry_delay=1)
+
+    # When the poller keeps going while the poison message fails and waits for its retry
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and "job" not in [
+        b for n in range(len(handler.events)) for b in handler.bodies(n)
+    ]:
+        poll_once(sqs, handler, config, wait_seconds=1)
+
+    # Then the job is delivered only after every allowed delivery of the poison message, as SQS does
+    delivered = [body for n in range(len(handler.events)) for body in handler.bodies(n)]
+    max_receives = stack.queue("ResultsQueue").max_receive_count
+    assert delivered == ["poison"] * max_receives + ["job"]
+    moved = sqs.receive_message(QueueUrl=dlq.url, WaitTimeSeconds=1)["Messages"]
+    assert [m["Body"] for m in moved] == ["poison"]
+
+
+def test_the_journal_keeps_every_accepted_message_until_it_is_deleted_and_sends_it_again(
+    tmp_path: Path,
+) -> None:
+    # Given moto's queues journaling what they accept
+    path = tmp_path / "accepted.db"
+    journal = Journal(path)
+    detach = attach_to_moto(journal)
+    try:
+        with mock_aws():
+            sqs = boto3.client("sqs", region_name=REGION)
+            url = sqs.create_queue(QueueName="r.fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
+            sqs.send_message(QueueUrl=url, MessageBody="one", MessageGroupId="g", MessageDeduplicationId="1")
+            sqs.send_message_batch(
+                QueueUrl=url,
+                Entries=[
+                    {"Id": str(n), "MessageBody": body, "MessageGroupId": "g", "MessageDeduplicationId": body}
+                    for n, body in enumerate(["two", "three"])
+                ],
+            )
+            # When the first is handled and deleted, and the stack dies with the other two accepted
+            (first,) = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=1)["Messages"]
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=first["ReceiptHandle"])
+    finally:
+        detach()
+        journal.close()
+
+    # Then a new start finds the two in the file, in order, and sends them again into fresh queues
+    again = Journal(path)
+    detach = attach_to_moto(again)
+    try:
+        assert [(e.body, e.group_id, e.deduplication_id) for e in again.entries()] == [
+            ("two", "g", "two"),
+            ("three", "g", "three"),
+        ]
+        with mock_aws():
+            sqs = boto3.client("sqs", region_name=REGION)
+            url = sqs.create_queue(QueueName="r.fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
+            assert resend(again, sqs_backends[ACCOUNT_ID][REGION]) == 2
+            received = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+            assert [m["Body"] for m in received] == ["two", "three"]
+            # ...and keeps them, under their new ids, until they are deleted once more
+            assert sorted(e.message_id for e in again.entries()) == sorted(m["MessageId"] for m in received)
+    finally:
+        detach()
+        again.close()

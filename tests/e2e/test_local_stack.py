@@ -7,6 +7,7 @@ server, the extractor pollers (real yt-dlp against the local origin site) and th
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
@@ -119,3 +120,26 @@ def test_the_state_file_tells_where_the_running_stack_is(stack: StackProcess) ->
     assert state["pid"] == stack.process.pid
     assert set(state["queueUrls"]) == {"ExtractQueue", "ExtractDLQ", "ResultsQueue", "ResultsDLQ"}
     assert (stack.data_dir / "local-token").stat().st_mode & 0o777 == 0o600
+
+
+def test_the_terminal_shows_one_readable_line_per_request_and_per_finished_item(
+    stack: StackProcess, origin: OriginServer
+) -> None:
+    # Given a link whose page is read by yt-dlp's generic extractor (which warns it falls back on it)
+    url = origin.url("/video/readable?title=Readable%20line%20%1B%5B31m")
+
+    # When it is added and finishes
+    status, answer = stack.request("POST", "/api/shortcuts/add-episode", {"url": url})
+    assert status == 202, answer
+    stack.wait_for_job(answer["jobId"])
+    time.sleep(0.5)  # the persister's poller prints its line right after the delete
+
+    # Then the terminal has a line for the request and one for the item, with the escape sequence shown
+    # escaped, and none of the JSON log lines, metric warnings or expected yt-dlp warnings
+    output = stack.output
+    assert any(" POST /api/shortcuts/add-episode 202 " in line for line in stack.lines), output
+    assert any(line.endswith("added: Readable line \\x1b[31m") for line in stack.lines), output
+    assert "\x1b" not in output
+    assert "PowertoolsUserWarning" not in output
+    assert "Falling back on generic information extractor" not in output
+    assert not any(line.startswith('{"level"') for line in stack.lines), output

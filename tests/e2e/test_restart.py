@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -12,11 +13,16 @@ import pytest
 from tests.e2e.conftest import STACK_ARGS
 from tests.support.origin import OriginServer
 from tests.support.stack import StackProcess, running_stack, start_stack
+from watcharr import cli
 from watcharr.models.messages import TERMINAL_STATES
 
 pytestmark = pytest.mark.e2e
 
 JOB_SIZE = 50
+KILLS = 20
+LINKS_PER_KILLED_JOB = 3
+# Fewer containers start faster: twenty starts stay near two minutes on a two-core machine.
+KILL_STACK_ARGS = (*STACK_ARGS, "--api-workers", "1", "--parameter", "ExtractionConcurrency=2")
 # Slow pages keep the job running long enough to be caught in the middle.
 PAGE_LATENCY_SECONDS = 0.5
 
@@ -123,3 +129,86 @@ def test_ctrl_c_stops_the_stack_and_a_lost_database_comes_back_with_the_same_tok
 
     assert status == 200, answer
     assert answer["episodes"] == []
+
+
+def kill_delays(seed: int) -> list[float]:
+    """When each of the KILLS runs dies after its 202: a quarter at once (JobCreated still on its way to
+    the persister), a quarter within 0.2 s (the persister applying it, the fan-out landing), the rest
+    within 1.5 s (extractions and their results in flight), in a shuffled order."""
+    rng = random.Random(seed)
+    quarter = KILLS // 4
+    delays = [0.0] * quarter + [rng.uniform(0.0, 0.2) for _ in range(quarter)]
+    delays += [rng.uniform(0.2, 1.5) for _ in range(KILLS - len(delays))]
+    rng.shuffle(delays)
+    return delays
+
+
+def test_every_accepted_item_ends_terminal_once_after_twenty_kills_of_the_whole_stack(
+    data_dir: Path, origin: OriginServer
+) -> None:
+    # Given a stack that is killed (SIGKILL, every process) at a random moment after each 202
+    seed = random.randrange(1_000_000)
+    accepted: dict[str, list[str]] = {}
+    starts: list[float] = []
+    for run, delay in enumerate(kill_delays(seed)):
+        stack = start_stack(data_dir, args=KILL_STACK_ARGS)
+        starts.append(stack.ready_seconds)
+        try:
+            urls = [
+                origin.url(f"/video/kill-{run:02d}-{n}?title=Kill%20{run:02d}-{n}")
+                for n in range(LINKS_PER_KILLED_JOB)
+            ]
+            status, answer = stack.request("POST", "/api/shortcuts/add-videos", [{"url": u} for u in urls])
+            assert status == 202, answer
+            accepted[answer["jobId"]] = urls
+            time.sleep(delay)
+        finally:
+            stack.kill()
+
+    # When it starts once more on the same data
+    with running_stack(data_dir, args=KILL_STACK_ARGS) as last:
+        jobs = {job_id: last.wait_for_job(job_id, timeout=120) for job_id in accepted}
+
+    # Then every accepted item ended, each link is in the list once, and no job counts an item twice
+    note = f"(seed {seed}; starts took {sum(starts):.0f} s)"
+    for job in jobs.values():
+        assert job["total"] == LINKS_PER_KILLED_JOB, note
+        assert [item["state"] for item in job["items"]] == ["added"] * LINKS_PER_KILLED_JOB, (note, job)
+    rows = episode_rows(data_dir / "watcharr.db")
+    assert len(rows) == KILLS * LINKS_PER_KILLED_JOB, note
+    assert all(count == 1 for _, count in rows), note
+
+
+def wait_until_accepted(stack: StackProcess, token: str, timeout: float = 30) -> None:
+    """Poll until ``token`` opens the API (the writer has applied it)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if stack.request("GET", "/api/episodes", token=token)[0] == 200:
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"the token was not accepted within {timeout:.0f} s\n{stack.output}")
+
+
+def test_a_rotated_local_token_sticks_and_a_stale_token_file_is_never_installed(data_dir: Path) -> None:
+    # Given the local user's token rotated with the CLI while the stack runs
+    with running_stack(data_dir, args=STACK_ARGS) as first:
+        old = first.token
+        assert cli.main(["--data-dir", str(data_dir), "users", "rotate-token", "local"]) == 0
+        new = (data_dir / "local-token").read_text().strip()
+        assert new != old
+        wait_until_accepted(first, new)
+
+    # When the stack starts again, the new token is the one that works
+    with running_stack(data_dir, args=STACK_ARGS) as second:
+        assert second.token == new
+        assert second.request("GET", "/api/episodes", token=new)[0] == 200
+        assert second.request("GET", "/api/episodes", token=old)[0] == 401
+
+    # And a token file that disagrees with the database (here: the old token put back) is reported, not
+    # installed: the old token stays refused
+    (data_dir / "local-token").write_text(old + "\n")
+    with running_stack(data_dir, args=STACK_ARGS) as third:
+        assert "does not hold the current token of the user 'local'" in third.output
+        assert "watcharr users rotate-token local" in third.output
+        assert third.request("GET", "/api/episodes", token=old)[0] == 401
+        assert third.request("GET", "/api/episodes", token=new)[0] == 200

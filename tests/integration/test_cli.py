@@ -10,6 +10,7 @@ import json
 import os
 import re
 import socket
+import stat
 import subprocess
 import sys
 import time
@@ -28,10 +29,10 @@ from tests.support.stack import running_stack
 from watcharr import cli
 from watcharr.adapters.queues import RESULTS_MESSAGE_GROUP
 from watcharr.adapters.store import WriteStore, connect_writer
-from watcharr.domain.tokens import hash_token
+from watcharr.domain.tokens import hash_token, new_token
 from watcharr.local.functions import REPO_ROOT
-from watcharr.local.runner import create_queues
 from watcharr.local.template import load_template
+from watcharr.local.workers import create_queues
 from watcharr.logic.persist import apply_result
 from watcharr.models.messages import TokenRotated, UserCreated, parse_result
 
@@ -67,7 +68,9 @@ def moto() -> Iterator[Moto]:
     host, port = server.get_host_and_port()
     endpoint = f"http://{host}:{port}"
     # moto's state lives in the process: start from empty queues whatever ran before in it.
-    urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"), timeout=10).close()
+    urllib.request.urlopen(
+        urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"), timeout=10
+    ).close()
     sqs = boto3.client("sqs", endpoint_url=endpoint, region_name="us-east-1")
     try:
         queues = create_queues(sqs, load_template(REPO_ROOT / "template.yaml"))
@@ -180,6 +183,51 @@ def test_existing_name_is_refused_and_rotate_token_replaces_the_hash(
     (message,) = persist(data_dir, moto)
     assert isinstance(message, TokenRotated) and answer["token"] not in message.model_dump_json()
     assert stored_hash(data_dir, "alice") == hash_token(answer["token"])
+
+
+def test_rotating_the_local_user_rewrites_the_token_file_the_cli_and_runner_read(
+    run: Any, moto: Moto, data_dir: Path
+) -> None:
+    # Given the local user, made by the runner with the token in data/local-token
+    token_file = data_dir / "local-token"
+    old = new_token()
+    token_file.write_text(old + "\n")
+    apply_result(
+        WriteStore(connect_writer(data_dir / "watcharr.db")),
+        UserCreated(username="local", token_hash=hash_token(old)),
+    )
+
+    # When its token is rotated
+    rotated = run("users", "rotate-token", "local")
+
+    # Then the new token is printed once, applied by the writer, and now the file's, readable only by its owner
+    assert rotated.code == 0, rotated.err
+    new = rotated.out.strip()
+    assert new != old and HEX64.fullmatch(new)
+    persist(data_dir, moto)
+    assert stored_hash(data_dir, "local") == hash_token(new)
+    assert token_file.read_text().strip() == new
+    assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
+    assert f"{token_file} now holds the new token" in rotated.err
+
+
+def test_rotating_another_user_leaves_the_local_token_file_alone(
+    run: Any, moto: Moto, data_dir: Path
+) -> None:
+    token_file = data_dir / "local-token"
+    token_file.write_text("kept\n")
+    assert run("users", "create", "dave").code == 0
+    persist(data_dir, moto)
+
+    assert run("users", "rotate-token", "dave").code == 0
+
+    assert token_file.read_text() == "kept\n"
+
+
+def test_users_help_says_how_long_an_old_token_keeps_working(run: Any) -> None:
+    outcome = run("users", "--help")
+    assert outcome.code == 0
+    assert "old token keeps working for up to 60 s" in " ".join(outcome.out.split())
 
 
 def test_rotate_token_of_an_unknown_user_is_refused(run: Any, moto: Moto, data_dir: Path) -> None:

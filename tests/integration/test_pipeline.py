@@ -99,5 +99,9 @@ def test_transient_failures_are_retried_then_fail_with_the_attempts(
     (item,) = job["items"]
     # WATCHARR_EXTRACT_MAX_RECEIVE_COUNT is 3 in these tests: two retries, then a readable failure.
     assert item["state"] == "failed"
-    assert item["reason"].startswith("gave up after 3 attempts")
+    # It says what happened and that nothing more will happen unless asked, not "will try again later".
+    assert item["reason"] == (
+        "The site had a server error (HTTP 503) (tried 3 times). It will not be tried again unless you"
+        f" ask (POST /api/jobs/{accepted['jobId']}/retry)."
+    )
     assert origin.hits("/status/503") >= 3

@@ -533,7 +533,9 @@ def test_apple_outage_is_retried_then_fails_readably(
 
     # Then each was tried once per allowed receive (3 here) and then ended with the reason
     assert item["state"] == "failed"
-    assert item["reason"].startswith("gave up after 3 attempts: Apple Podcasts lookup failed: HTTP 503")
+    assert item["reason"].startswith("Apple Podcasts lookup failed: HTTP 503")
+    assert "(tried 3 times). It will not be tried again unless you ask (POST /api/jobs/" in item["reason"]
+    assert "try again later" not in item["reason"]
     sub = podcasts(lambda_world, token)[sub_id]
     assert sub["lastStatus"] == "failed" and sub["lastError"].startswith(
         "Apple Podcasts lookup failed: HTTP 503"

@@ -6,6 +6,7 @@ import io
 import json
 import logging
 import sqlite3
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -33,30 +34,127 @@ def rows(world: LambdaWorld, sql: str) -> list[tuple[object, ...]]:
         conn.close()
 
 
-def test_poison_message_goes_to_the_fifo_dlq_and_the_group_moves_on(lambda_world: LambdaWorld) -> None:
-    # Given a message no persister can apply, followed by a good one in the single group
-    token = create_user(lambda_world, "alice")
-    sqs = lambda_world.sqs
-    sqs.send_message(
-        QueueUrl=lambda_world.queue_urls["ResultsQueue"],
-        MessageBody='{"v": 1, "type": "NoSuchMessage"}',
+def send_raw(world: LambdaWorld, body: str, dedup_id: str) -> None:
+    world.sqs.send_message(
+        QueueUrl=world.queue_urls["ResultsQueue"],
+        MessageBody=body,
         MessageGroupId="watcharr",
-        MessageDeduplicationId="poison",
+        MessageDeduplicationId=dedup_id,
     )
-    status, _ = lambda_world.call_api("POST", "/api/shortcuts/add-episode", body={"url": VIDEO}, token=token)
-    assert status == 202
 
-    # When the persister keeps failing it, as the event source would retry it
-    for _ in range(10):
-        lambda_world.deliver("ResultsQueue", "persister", 1, "PersisterFunction")
 
-    # Then it sits in the DLQ after maxReceiveCount receives, and the job behind it was persisted
-    dlq = sqs.receive_message(QueueUrl=lambda_world.queue_urls["ResultsDLQ"], MaxNumberOfMessages=10)[
-        "Messages"
-    ]
-    assert [m["Body"] for m in dlq] == ['{"v": 1, "type": "NoSuchMessage"}']
-    assert rows(lambda_world, "SELECT COUNT(*) FROM jobs") == [(1,)]
+def dead_letters(world: LambdaWorld) -> list[dict[str, object]]:
+    return world.sqs.receive_message(
+        QueueUrl=world.queue_urls["ResultsDLQ"], MaxNumberOfMessages=10, MessageAttributeNames=["All"]
+    ).get("Messages", [])
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        ("{not json", "the message is not valid JSON"),
+        ('{"v": 1, "type": "NoSuchMessage"}', "the message names no known type"),
+        (
+            '{"v": 1, "type": "UserCreated", "username": "mallory", "token_hash": "not-a-sha256"}',
+            "the UserCreated message has invalid fields: token_hash",
+        ),
+        (
+            '{"v": 1, "type": "TokenRotated", "username": "alice", "token_hash": "' + "A" * 64 + '"}',
+            "the TokenRotated message has invalid fields: token_hash",
+        ),
+    ],
+)
+def test_a_poison_message_goes_to_the_fifo_dlq_at_once_and_the_group_moves_on_in_order(
+    lambda_world: LambdaWorld, body: str, reason: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given a message no persister can ever apply, with two jobs queued behind it in the one group
+    token = create_user(lambda_world, "alice")
+    send_raw(lambda_world, body, "poison")
+    jobs = []
+    for path in ("/first", "/second"):
+        status, accepted = lambda_world.call_api(
+            "POST", "/api/shortcuts/add-episode", body={"url": f"https://example.com{path}"}, token=token
+        )
+        assert status == 202
+        jobs.append(accepted["jobId"])
+
+    # When the persister receives it once
+    started = time.monotonic()
+    assert lambda_world.deliver("ResultsQueue", "persister", 1, "PersisterFunction") == 1
+    blocked = time.monotonic() - started
+
+    # Then it is in the DLQ with its body and the reason, and gone from the results queue
+    (dead,) = dead_letters(lambda_world)
+    assert dead["Body"] == body
+    attributes = dead["MessageAttributes"]
+    assert attributes["reason"]["StringValue"].startswith(reason)
+    assert attributes["sourceMessageId"]["StringValue"]
+    assert blocked < 1.0
+    # and it was counted in the metric the PoisonMessageAlarm watches (EMF on stdout)
+    metric_lines = [line for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    assert any('"PoisonMessages"' in line for line in metric_lines)
+    # and the jobs behind it are applied, in the order they were sent
+    assert lambda_world.run_persister() == 2
+    assert rows(lambda_world, "SELECT id FROM jobs ORDER BY rowid") == [(job,) for job in jobs]
     assert lambda_world.queue_depth("ResultsQueue") == 0
+    # and no user was created or changed by it
+    assert rows(lambda_world, "SELECT username FROM users") == [("alice",)]
+
+
+def test_a_rule_that_fails_for_good_sends_its_message_to_the_dlq(lambda_world: LambdaWorld) -> None:
+    # Given a job of a user that does not exist: its insert breaks the jobs' foreign key
+    create_user(lambda_world, "alice")
+    item = {"item_id": "j1-0000", "url": "https://example.com/a", "kind": "video"}
+    body = json.dumps(
+        {"v": 1, "type": "JobCreated", "job_id": "j1", "user_id": 999, "source": "cli", "items": [item]}
+    )
+    send_raw(lambda_world, body, "twice")
+
+    # When the persister applies it
+    lambda_world.run_persister()
+
+    # Then it is refused at once (an IntegrityError recurs on every delivery) and nothing of it stays
+    (dead,) = dead_letters(lambda_world)
+    assert "cannot be applied: IntegrityError" in dead["MessageAttributes"]["reason"]["StringValue"]
+    assert rows(lambda_world, "SELECT COUNT(*) FROM jobs") == [(0,)]
+
+
+def test_a_locked_database_is_retried_not_dead_lettered(
+    lambda_world: LambdaWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given another writer holding the database (a lock the busy timeout does not outwait)
+    create_user(lambda_world, "alice")
+    lambda_world.run_persister()
+    monkeypatch.setattr("watcharr.adapters.store.BUSY_TIMEOUT_MS", 50)
+    persister = lambda_world.function("persister")
+    persister.write_store.cache_clear()
+    send_raw(
+        lambda_world,
+        json.dumps(
+            {
+                "v": 1,
+                "type": "SubscriptionAdded",
+                "subscription_id": "s1",
+                "user_id": 1,
+                "feed_url": "https://example.com/feed",
+            }
+        ),
+        "sub",
+    )
+    holder = sqlite3.connect(lambda_world.database, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        # When the persister gets the message
+        lambda_world.deliver("ResultsQueue", "persister", 1, "PersisterFunction")
+        # Then it stays queued (transient), and nothing went to the DLQ
+        assert lambda_world.queue_depth("ResultsQueue") == 1
+        assert dead_letters(lambda_world) == []
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    # And once the lock is gone it is applied
+    lambda_world.run_persister()
+    assert rows(lambda_world, "SELECT id FROM subscriptions") == [("s1",)]
 
 
 def test_reconciler_requeues_stale_items_then_gives_up(lambda_world: LambdaWorld) -> None:

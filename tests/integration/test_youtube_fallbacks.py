@@ -21,6 +21,7 @@ from typing import Any
 
 import boto3
 import pytest
+from aws_lambda_powertools.utilities import parameters
 from moto import mock_aws
 
 from tests.support.lambda_env import LambdaWorld, create_user
@@ -76,7 +77,7 @@ def configure(monkeypatch: pytest.MonkeyPatch, fake: FakeYouTube, *, with_key: b
     for name, value in youtube_settings_env(fake, with_key=with_key).items():
         monkeypatch.setenv(name, value)
     get_settings.cache_clear()
-    secrets.forget_cached_credentials()
+    parameters.clear_caches()
 
 
 def add_links(world: LambdaWorld, token: str, urls: list[str]) -> str:
@@ -476,7 +477,7 @@ def test_cookies_come_from_secrets_manager_into_a_private_file_that_yt_dlp_sends
         arn = boto3.client("secretsmanager").create_secret(Name="watcharr/cookies", SecretString=cookies_txt)[
             "ARN"
         ]
-        secrets.forget_cached_credentials()
+        parameters.clear_caches()
         settings = settings_for(youtube, with_key=False, ytdlp_cookies_secret=arn)
         stream = io.StringIO()
         handler = logging.StreamHandler(stream)
@@ -506,7 +507,7 @@ def test_the_key_is_read_from_ssm_or_secrets_manager_and_a_missing_one_reads_as_
             Name="/watcharr/youtube-key", Value="AIzaFROM-SSM", Type="SecureString"
         )
         arn = boto3.client("secretsmanager").create_secret(Name="yt", SecretString="AIzaFROM-SM\n")["ARN"]
-        secrets.forget_cached_credentials()
+        parameters.clear_caches()
 
         from_ssm = secrets.youtube_api_key(Settings(youtube_api_key_parameter="/watcharr/youtube-key"))
         from_sm = secrets.youtube_api_key(Settings(youtube_api_key_secret=arn))
@@ -515,7 +516,7 @@ def test_the_key_is_read_from_ssm_or_secrets_manager_and_a_missing_one_reads_as_
     assert (from_ssm, from_sm, missing) == ("AIzaFROM-SSM", "AIzaFROM-SM", None)
     assert secrets.youtube_api_key(Settings(youtube_api_key="AIzaLOCAL")) == "AIzaLOCAL"
     assert secrets.youtube_api_key(Settings()) is None
-    secrets.forget_cached_credentials()
+    parameters.clear_caches()
 
 
 def test_only_the_extractor_may_read_the_credentials_and_only_the_named_ones() -> None:

@@ -401,3 +401,36 @@ def test_a_reused_instance_carries_no_cookie_from_one_link_to_the_next():
         thread.join()
     assert cookies_after_first >= 1
     assert seen_cookies[cookies_after_first] is None  # /b, the next link: no cookie from /a
+
+
+def test_escape_sequences_and_bidi_overrides_from_a_page_are_not_stored(origin: OriginServer):
+    title = "\x1b]0;owned\x07\x1b[2JBreaking \u202enews\x00"
+    author = "\x1b[31mEvil\x1b[0m Channel"
+
+    media = extract_media(
+        origin.url(
+            f"/video/esc?title={quote(title)}&author={quote(author)}&description={quote('d' * 20_000)}"
+        ),
+        SETTINGS,
+    )
+
+    assert media.title == "Breaking news"
+    assert media.channel is not None and media.channel.name == "Evil Channel"
+    assert media.description is not None and len(media.description) == 10_000
+
+
+def test_script_urls_in_what_an_extractor_returns_become_null():
+    # yt-dlp's generic extractor drops such URLs itself; site extractors pass on what a site says.
+    info = {
+        **BIG_BUCK_BUNNY,
+        "thumbnail": " JavaScript:alert(1)",
+        "channel_url": "data:text/html,<script>alert(2)</script>",
+        "webpage_url": "vbscript:msgbox(3)",
+    }
+
+    media = media_from_info(info, "https://youtu.be/YE7VzlLtp-4")
+
+    assert media.thumbnail_url is None
+    assert media.channel is not None and media.channel.url is None
+    # The link the person shared stands in for a page URL that is not http(s).
+    assert media.url == "https://youtu.be/YE7VzlLtp-4"

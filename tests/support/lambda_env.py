@@ -22,10 +22,11 @@ import pytest
 from moto import mock_aws
 
 from watcharr.adapters import query_client, queues
+from watcharr.local.container import in_process_query_client
 from watcharr.local.context import LocalContext
 from watcharr.local.functions import REPO_ROOT, load_function
-from watcharr.local.runner import create_queues
 from watcharr.local.template import load_template
+from watcharr.local.workers import create_queues
 from watcharr.settings import get_settings
 
 
@@ -34,7 +35,8 @@ def reset_process_state() -> None:
     get_settings.cache_clear()
     queues.sqs_client.cache_clear()
     queues.publisher_for.cache_clear()
-    query_client.query_client_for.cache_clear()
+    # No Lambda service in the tests: the QueryFunction is called in-process, as local mode does.
+    query_client.use_in_process_query_client(in_process_query_client)
     loaded = [m for name, m in list(sys.modules.items()) if name.startswith("watcharr_functions.")]
     for module in loaded:
         for value in vars(module).values():
@@ -221,6 +223,7 @@ def lambda_world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[La
         database = tmp_path / "watcharr.db"
         monkeypatch.setenv("WATCHARR_EXTRACT_QUEUE_URL", urls["ExtractQueue"])
         monkeypatch.setenv("WATCHARR_RESULTS_QUEUE_URL", urls["ResultsQueue"])
+        monkeypatch.setenv("WATCHARR_RESULTS_DLQ_URL", urls["ResultsDLQ"])
         monkeypatch.setenv("WATCHARR_DATABASE_PATH", str(database))
         monkeypatch.setenv("WATCHARR_QUERY_FUNCTION_NAME", "")
         monkeypatch.setenv("WATCHARR_ALLOW_PRIVATE_NETWORK", "true")

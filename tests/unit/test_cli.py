@@ -21,6 +21,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from watcharr import cli
+from watcharr.cli import jobs, render, sync
 
 TOKEN = "ab" * 32
 JOB_ID = "0123456789abcdef0123456789abcdef"
@@ -117,7 +118,7 @@ def clean_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         "WATCHARR_SYNC_FUNCTION_NAME",
     ):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setattr(cli, "POLL_SECONDS", 0.01)
+    monkeypatch.setattr(jobs, "POLL_SECONDS", 0.01)
 
 
 @dataclass
@@ -568,7 +569,7 @@ def test_sync_now_on_the_local_stack_calls_the_admin_route(run: Any, api: FakeAp
     write_local_json(data, api.url)
     api.reply(
         "POST",
-        cli.LOCAL_SYNC_PATH,
+        sync.LOCAL_SYNC_PATH,
         (
             200,
             {
@@ -580,7 +581,7 @@ def test_sync_now_on_the_local_stack_calls_the_admin_route(run: Any, api: FakeAp
     outcome = run("--data-dir", str(data), "sync", "now")
     assert outcome.code == 0
     assert outcome.out == "PodcastSyncFunction: 2 feed(s) queued, 1 stale item(s) queued again\n"
-    assert "x-api-token" not in api.only("POST", cli.LOCAL_SYNC_PATH).headers
+    assert "x-api-token" not in api.only("POST", sync.LOCAL_SYNC_PATH).headers
 
 
 def test_sync_now_without_a_stack_says_what_to_set(run: Any) -> None:
@@ -604,15 +605,15 @@ def test_users_without_a_queue_says_what_to_set(run: Any) -> None:
     [(None, ""), (0, "0:00:00"), (65, "0:01:05"), (3725, "1:02:05"), (36000.7, "10:00:00")],
 )
 def test_format_duration(seconds: float | None, text: str) -> None:
-    assert cli.format_duration(seconds) == text
+    assert render.format_duration(seconds) == text
 
 
 def test_render_progress() -> None:
-    line = cli.render_progress(3, 12, {"added": 2, "restored": 0, "failed": 1}, 80)
+    line = render.render_progress(3, 12, {"added": 2, "restored": 0, "failed": 1}, 80)
     assert line == "[#######.......................] 3/12  2 added, 1 failed"
-    assert cli.render_progress(0, 0, {}, 80) == "[" + "." * 30 + "] 0/0"
-    assert cli.render_progress(5, 5, {"added": 5}, 80).startswith("[" + "#" * 30 + "]")
-    narrow = cli.render_progress(1, 2, {"added": 1}, 20)
+    assert render.render_progress(0, 0, {}, 80) == "[" + "." * 30 + "] 0/0"
+    assert render.render_progress(5, 5, {"added": 5}, 80).startswith("[" + "#" * 30 + "]")
+    narrow = render.render_progress(1, 2, {"added": 1}, 20)
     assert len(narrow) <= 20 and narrow.startswith("[#")
 
 
@@ -623,7 +624,7 @@ class TerminalStream(io.StringIO):
 
 def test_progress_redraws_one_line_on_a_terminal() -> None:
     stream = TerminalStream()
-    progress = cli.Progress(stream)
+    progress = render.Progress(stream)
     progress.update(job("running", [item(VIDEO, "added", "A"), item(OTHER, "queued")]))
     progress.update(job("done", [item(VIDEO, "added", "A"), item(OTHER, "added", "B")]))
     progress.finish()
@@ -674,7 +675,7 @@ def stubbed_lambda(
         response["FunctionError"] = "Unhandled"
     stubber.add_response("invoke", response, {"FunctionName": "watcharr-sync", "Payload": b"{}"})
     stubber.activate()
-    monkeypatch.setattr(cli, "_aws_client", lambda service, **_: client)
+    monkeypatch.setattr(sync, "aws_client", lambda service, **_: client)
     return stubber
 
 
@@ -704,3 +705,28 @@ def test_add_batch_refused_in_json_mode_prints_the_api_answer(run: Any, api: Fak
     outcome = run(*with_api(api, "--json", "add", "a", "b"))
     assert outcome.code == 1
     assert json.loads(outcome.out) == body
+
+
+# What a hostile page could put in a title: a colour change, a window-title change (OSC), a CSI in
+# its C1 form, a right-to-left override and a bare carriage return that would overwrite the line.
+HOSTILE = "Nice\x1b[31m video\x1b]0;pwned\x07 \x9b2J\u202edrawkcab\rfake"
+RAW_CONTROLS = ("\x1b", "\x07", "\x9b", "\u202e", "\r")
+
+
+def test_control_and_bidi_characters_from_a_page_never_reach_the_terminal(run: Any, api: FakeApi) -> None:
+    episode = {"title": HOSTILE, "type": "video", "channel": {"name": HOSTILE}, "tags": [HOSTILE]}
+    api.reply("GET", "/api/episodes", (200, {"success": True, "episodes": [episode]}))
+    item = {"state": "failed", "url": "https://example.com/v", "title": HOSTILE, "reason": HOSTILE}
+    job = {"jobId": JOB_ID, "status": "done", "total": 1, "done": 1, "totals": {"failed": 1}, "items": [item]}
+    api.reply("GET", f"/api/jobs/{JOB_ID}", (200, job))
+
+    table = run(*with_api(api, "episodes", "list"))
+    lines = run(*with_api(api, "jobs", "show", JOB_ID))
+    as_json = run(*with_api(api, "--json", "jobs", "show", JOB_ID))
+
+    for outcome in (table, lines, as_json):
+        assert outcome.code == 0, outcome.err
+        assert not any(raw in outcome.out for raw in RAW_CONTROLS), repr(outcome.out)
+    assert "Nice\\x1b[31m video" in table.out and "\\u202edrawkcab" in lines.out
+    # The JSON stays JSON and says the same title.
+    assert json.loads(as_json.out)["items"][0]["title"] == HOSTILE

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from watcharr.domain.feed_values import parse_duration
 from watcharr.domain.feeds import (
     DESCRIPTION_MAX_CHARS,
     UNTITLED,
@@ -17,7 +18,6 @@ from watcharr.domain.feeds import (
     ParsedFeed,
     feed_id_hash,
     feed_item_key_hash,
-    parse_duration,
     parse_feed,
     select_new_episodes,
 )
@@ -496,3 +496,25 @@ def test_a_public_doctype_without_entities_is_fine() -> None:
     )
     feed = parse_feed(rss(item("Old school", guid="1", url=MP3), prolog=prolog), FEED_URL)
     assert [e.media.title for e in feed.episodes] == ["Old school"]
+
+
+def test_a_feed_with_escape_sequences_overlong_texts_and_script_urls_is_stored_safely() -> None:
+    body = f"""<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd"><channel>
+<title>Show &#x1b;[31mRed&#x1b;[0m &#x202e;evil</title>
+<itunes:image href="javascript:alert(1)"/>
+<item><title>{"T" * 900}&#x1b;]0;owned&#x7;</title><guid>ep-1</guid>
+<description>{"d" * 30000}</description>
+<enclosure url="https://cdn.example.com/ep1.mp3" type="audio/mpeg" length="1"/>
+<itunes:image href=" DATA:image/png;base64,AAAA"/></item>
+</channel></rss>""".encode()
+
+    parsed = parse_feed(body, "https://example.com/feed.xml")
+
+    (episode,) = parsed.episodes
+    assert episode.media.title == "T" * 499 + "…"
+    # A feed's episode notes are capped shorter than a video's description (50 travel in one message).
+    assert episode.media.description is not None and len(episode.media.description) == 5000
+    assert episode.media.thumbnail_url is None
+    assert episode.media.channel is not None and episode.media.channel.name == "Show Red evil"
+    assert parsed.artwork_url is None

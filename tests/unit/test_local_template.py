@@ -118,9 +118,13 @@ def test_podcast_sync_runs_hourly_by_default(stack: StackSpec) -> None:
     assert schedule.rate_seconds == 3600
 
 
-def test_api_function_serves_every_api_path(stack: StackSpec) -> None:
-    (route,) = stack.http_routes
-    assert (route.function_logical_id, route.method, route.path) == ("ApiFunction", "ANY", "/api/{proxy+}")
+def test_api_function_serves_every_api_path_and_the_web_page(stack: StackSpec) -> None:
+    routes = {(route.function_logical_id, route.method, route.path) for route in stack.http_routes}
+    assert routes == {
+        ("ApiFunction", "ANY", "/api/{proxy+}"),
+        ("ApiFunction", "GET", "/"),
+        ("ApiFunction", "GET", "/app/{proxy+}"),
+    }
 
 
 def test_every_function_handler_is_a_file_in_its_code_dir(stack: StackSpec) -> None:
@@ -145,7 +149,7 @@ def test_environment_wires_each_function_to_its_queues(stack: StackSpec) -> None
     assert wiring == {
         "ApiFunction": (both_queues, query),
         "ExtractorFunction": (both_queues, {}),
-        "PersisterFunction": ({}, {}),
+        "PersisterFunction": ({"WATCHARR_RESULTS_DLQ_URL": "ResultsDLQ"}, {}),
         "QueryFunction": ({}, {}),
         "PodcastSyncFunction": (both_queues, query),
     }
@@ -159,7 +163,11 @@ def test_only_the_functions_on_efs_are_given_the_database_path(stack: StackSpec)
 def test_template_environment_is_what_settings_reads(stack: StackSpec) -> None:
     # A misspelt variable name would be ignored by Settings.from_env and silently fall back to a default.
     fields = {f"WATCHARR_{name.upper()}" for name in Settings.model_fields}
-    urls = {"ExtractQueue": "http://sqs/extract", "ResultsQueue": "http://sqs/results.fifo"}
+    urls = {
+        "ExtractQueue": "http://sqs/extract",
+        "ResultsQueue": "http://sqs/results.fifo",
+        "ResultsDLQ": "http://sqs/results-dlq.fifo",
+    }
     names = {"QueryFunction": "watcharr-QueryFunction"}
     for function in stack.functions:
         env = function.resolved_environment(urls, names)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from watcharr.adapters.netguard import BlockedUrl, ensure_fetchable, resolve_fetchable
+from watcharr.adapters.netguard import BlockedUrl, resolve_fetchable
 
 BLOCKED = {
     "loopback": "http://127.0.0.1/feed.xml",
@@ -50,18 +50,18 @@ BLOCKED = {
 @pytest.mark.parametrize("url", BLOCKED.values(), ids=BLOCKED.keys())
 def test_non_public_addresses_are_refused(url: str) -> None:
     with pytest.raises(BlockedUrl) as refused:
-        ensure_fetchable(url, allow_private=False)
+        resolve_fetchable(url, allow_private=False)
     # The reason names the address that was reached, so a user can see why.
     assert "resolves to" in refused.value.reason
 
 
 def test_the_reason_says_what_kind_of_address_it_is() -> None:
     with pytest.raises(BlockedUrl, match=r"2130706433 resolves to 127\.0\.0\.1, a loopback address"):
-        ensure_fetchable("http://2130706433/", allow_private=False)
+        resolve_fetchable("http://2130706433/", allow_private=False)
     with pytest.raises(BlockedUrl, match="link-local"):
-        ensure_fetchable("http://169.254.169.254/", allow_private=False)
+        resolve_fetchable("http://169.254.169.254/", allow_private=False)
     with pytest.raises(BlockedUrl, match=r"loopback address \(inside 64:ff9b::7f00:1\)"):
-        ensure_fetchable("http://[64:ff9b::7f00:1]/", allow_private=False)
+        resolve_fetchable("http://[64:ff9b::7f00:1]/", allow_private=False)
 
 
 PUBLIC = {
@@ -76,7 +76,7 @@ PUBLIC = {
 
 @pytest.mark.parametrize("url", PUBLIC.values(), ids=PUBLIC.keys())
 def test_public_addresses_pass(url: str) -> None:
-    ensure_fetchable(url, allow_private=False)
+    assert resolve_fetchable(url, allow_private=False)
 
 
 def test_resolve_returns_the_vetted_address_to_connect_to() -> None:
@@ -99,21 +99,20 @@ NOT_HTTP = [
 @pytest.mark.parametrize("allow_private", [False, True], ids=["aws", "local"])
 def test_only_http_and_https_are_fetchable(url: str, allow_private: bool) -> None:
     with pytest.raises(BlockedUrl, match="only http and https"):
-        ensure_fetchable(url, allow_private=allow_private)
+        resolve_fetchable(url, allow_private=allow_private)
 
 
 @pytest.mark.parametrize("url", ["http:///feed.xml", "https://:443/x", "http://[::1/"])
 def test_urls_without_a_usable_host_are_refused(url: str) -> None:
     with pytest.raises(BlockedUrl):
-        ensure_fetchable(url, allow_private=True)
+        resolve_fetchable(url, allow_private=True)
 
 
 def test_an_invalid_host_name_is_refused_before_any_lookup() -> None:
     with pytest.raises(BlockedUrl, match="not a valid host name"):
-        ensure_fetchable("http://" + "a" * 64 + ".example/feed", allow_private=False)
+        resolve_fetchable("http://" + "a" * 64 + ".example/feed", allow_private=False)
 
 
 @pytest.mark.parametrize("url", ["http://127.0.0.1:8000/feed.xml", "http://localhost/", "http://[::1]/"])
 def test_local_mode_permits_private_addresses(url: str) -> None:
-    ensure_fetchable(url, allow_private=True)
     assert resolve_fetchable(url, allow_private=True)

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from watcharr.domain.urls import UnsupportedLink
+from watcharr.domain.links.cleaning import UnsupportedLink
 from watcharr.logic.podcasts import check_feed_url, subscribe, unsubscribe
 from watcharr.models.messages import ExtractRequest, ResultMessage
 from watcharr.models.queries import Query

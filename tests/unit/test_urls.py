@@ -14,15 +14,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from watcharr.domain.urls import (
-    MediaLink,
-    UnsupportedLink,
-    apple_podcast_ids,
-    find_url,
-    is_apple_podcasts_show,
-    normalize_link,
-    youtube_video_id,
-)
+from watcharr.domain.links.apple import apple_podcast_ids
+from watcharr.domain.links.classify import normalize_link, youtube_video_id
+from watcharr.domain.links.cleaning import MediaLink, UnsupportedLink
+from watcharr.domain.links.text import find_url
 from watcharr.limits import MAX_URL_LENGTH
 from watcharr.models.messages import ExtractKind
 
@@ -265,21 +260,18 @@ def test_apple_podcast_pages_that_are_not_episodes_are_refused(text: str, expect
 
 
 @pytest.mark.parametrize(
-    ("text", "ids", "is_show"),
+    ("text", "ids"),
     [
-        (APPLE_SHOW, ("1135137367", None), True),
-        (APPLE_EPISODE, ("1135137367", "1000482637777"), False),
-        ("Follow podcasts.apple.com/de/podcast/x/id42?uo=4 now", ("42", None), True),
-        ("https://podcasts.apple.com/podcast/207-whitney-webb-returns?i=1000482637777", None, False),
-        (WATCH, None, False),
-        ("not a link", None, False),
+        (APPLE_SHOW, ("1135137367", None)),
+        (APPLE_EPISODE, ("1135137367", "1000482637777")),
+        ("Follow podcasts.apple.com/de/podcast/x/id42?uo=4 now", ("42", None)),
+        ("https://podcasts.apple.com/podcast/207-whitney-webb-returns?i=1000482637777", None),
+        (WATCH, None),
+        ("not a link", None),
     ],
 )
-def test_apple_podcast_ids_for_the_podcasts_feature(
-    text: str, ids: tuple[str, str | None] | None, is_show: bool
-) -> None:
+def test_apple_podcast_ids_for_the_podcasts_feature(text: str, ids: tuple[str, str | None] | None) -> None:
     assert apple_podcast_ids(text) == ids
-    assert is_apple_podcasts_show(text) is is_show
 
 
 @pytest.mark.parametrize(
@@ -430,9 +422,11 @@ def test_every_kind_returned_is_a_kind_the_extract_queue_accepts() -> None:
     assert {normalize_link(s).kind for s in samples} <= set(get_args(ExtractKind))
 
 
-def test_importing_the_module_does_not_load_yt_dlp_or_pydantic() -> None:
+def test_importing_the_link_modules_does_not_load_yt_dlp_or_pydantic() -> None:
     # The API function imports this on every cold start; yt-dlp alone takes about a second.
-    code = "import sys, watcharr.domain.urls; print(sorted({'yt_dlp', 'pydantic'} & set(sys.modules)))"
+    code = (
+        "import sys, watcharr.domain.links.classify; print(sorted({'yt_dlp', 'pydantic'} & set(sys.modules)))"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
 
     assert result.stdout.strip() == "[]"

@@ -41,11 +41,15 @@ def test_the_largest_thumbnail_wins() -> None:
         "id": "abcdefghijk",
         "snippet": {
             "title": "T",
-            "thumbnails": {"default": {"url": "d"}, "high": {"url": "h"}, "medium": {"url": "m"}},
+            "thumbnails": {
+                "default": {"url": "https://i.ytimg.com/vi/abcdefghijk/default.jpg"},
+                "high": {"url": "https://i.ytimg.com/vi/abcdefghijk/hqdefault.jpg"},
+                "medium": {"url": "https://i.ytimg.com/vi/abcdefghijk/mqdefault.jpg"},
+            },
         },
     }
 
-    assert media_from_video(item).thumbnail_url == "h"
+    assert media_from_video(item).thumbnail_url == "https://i.ytimg.com/vi/abcdefghijk/hqdefault.jpg"
 
 
 def _video(index: int, *, job: str = "j", refresh: bool = False, user: int = 1) -> ExtractRequest:

@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
+from watcharr import limits
 from watcharr.adapters.feed_http import FeedFetchError, fetch_feed
 from watcharr.domain.feeds import html_to_text
 from watcharr.settings import Settings
@@ -31,7 +32,7 @@ SHOW_EPISODES_LIMIT = 200
 LOOKUP_MAX_BYTES = 4 * 1024 * 1024
 # Shorter than a feed's: an episode link may need two lookups and its feed within one extractor run.
 LOOKUP_TIMEOUT_SECONDS = 10.0
-DESCRIPTION_MAX_CHARS = 5000
+DESCRIPTION_MAX_CHARS = limits.MAX_EPISODE_NOTES_LENGTH
 
 
 class AppleLookupError(Exception):

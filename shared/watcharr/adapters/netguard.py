@@ -108,16 +108,3 @@ def resolve_fetchable(url: str, *, allow_private: bool) -> list[ResolvedAddress]
     if not resolved:
         raise BlockedUrl(f"{host} has no IPv4 or IPv6 address")
     return resolved
-
-
-def ensure_fetchable(url: str, *, allow_private: bool) -> None:
-    """Refuse (``BlockedUrl``) a URL that is not http(s) or, unless ``allow_private``, whose host
-    resolves to any loopback, private, link-local, multicast, reserved or otherwise non-public address.
-
-    With ``allow_private`` only the scheme and host are checked, with no DNS look-up. Without it an
-    unresolvable host raises ``OSError`` (``socket.gaierror``), which callers treat as a network error.
-    """
-    if allow_private:
-        _split(url)
-        return
-    resolve_fetchable(url, allow_private=False)

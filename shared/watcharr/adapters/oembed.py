@@ -10,7 +10,7 @@ from __future__ import annotations
 from urllib.parse import urlencode, urlsplit
 
 from watcharr.adapters.youtube_data_api import YouTubeApiError, get_json
-from watcharr.domain.urls import CANONICAL_WATCH_URL
+from watcharr.domain.links.youtube import CANONICAL_WATCH_URL
 from watcharr.models.media import ChannelInfo, MediaMetadata
 from watcharr.settings import Settings
 

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any, Protocol
-
-import boto3
 
 from watcharr.models.queries import Query
 from watcharr.settings import Settings
@@ -19,13 +16,21 @@ class QueryFailed(RuntimeError):
 
 
 class QueryClient(Protocol):
+    """Answers one query with the QueryFunction's JSON answer; raises QueryFailed when it cannot."""
+
     def __call__(self, query: Query) -> dict[str, Any]: ...
 
 
 class LambdaQueryClient:
+    """lambda:Invoke of the QueryFunction by name, as the deployed functions call it."""
+
     def __init__(self, function_name: str, client: Any | None = None) -> None:
         self.function_name = function_name
-        self.client = client if client is not None else boto3.client("lambda")
+        if client is None:
+            import boto3  # only where a function name is configured: the CLI and local mode never need it
+
+            client = boto3.client("lambda")
+        self.client = client
 
     def __call__(self, query: Query) -> dict[str, Any]:
         response = self.client.invoke(
@@ -37,30 +42,23 @@ class LambdaQueryClient:
         return payload
 
 
-class InProcessQueryClient:
-    """Calls the QueryFunction's handler directly, one call at a time as one Lambda container would."""
+# How to reach the QueryFunction when no function name is configured. Local mode installs its
+# in-process client here (``watcharr.local.container``), so this module never imports local mode.
+_in_process_factory: Callable[[], QueryClient] | None = None
 
-    def __init__(self, handler: Callable[[dict[str, Any], Any], dict[str, Any]]) -> None:
-        from watcharr.local.context import LocalContext
 
-        self.handler = handler
-        self.lock = threading.Lock()
-        self.context = LocalContext(function_name="QueryFunction")
-
-    def __call__(self, query: Query) -> dict[str, Any]:
-        with self.lock:
-            try:
-                # A JSON round trip, as lambda:Invoke would make, keeps local mode honest about payloads.
-                return json.loads(json.dumps(self.handler(json.loads(query.model_dump_json()), self.context)))
-            except Exception as exc:
-                raise QueryFailed(f"query {query.op} failed: {exc}") from exc
+def use_in_process_query_client(factory: Callable[[], QueryClient] | None) -> None:
+    """Install how this process reaches the QueryFunction without a function name (None removes it)."""
+    global _in_process_factory
+    _in_process_factory = factory
+    query_client_for.cache_clear()
 
 
 @lru_cache(maxsize=1)
 def query_client_for(settings: Settings) -> QueryClient:
-    """The client this process uses: by name on AWS, the loaded handler when no name is configured."""
+    """The client this process uses: by name on AWS, the installed in-process one when no name is set."""
     if settings.query_function_name:
         return LambdaQueryClient(settings.query_function_name)
-    from watcharr.local.functions import load_function
-
-    return InProcessQueryClient(load_function("query").handler)
+    if _in_process_factory is None:
+        raise QueryFailed("no QueryFunction name is configured (WATCHARR_QUERY_FUNCTION_NAME)")
+    return _in_process_factory()

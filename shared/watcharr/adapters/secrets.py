@@ -2,8 +2,9 @@
 
 On AWS they live in SSM Parameter Store (SecureString) or Secrets Manager and the settings only name
 them; locally the key may be given as it is (WATCHARR_YOUTUBE_API_KEY). Values are cached for a few
-minutes per container, so a rotated key is picked up without a redeploy and a warm container does not
-pay an AWS call per link. No value is ever logged or put into an exception message: a failure to read
+minutes per container by powertools' parameters utility, so a rotated key is picked up without a
+redeploy and a warm container does not pay an AWS call per link (a failed read is not cached: it is
+tried again on the next link). No value is ever logged or put into an exception message: a failure to read
 one is logged with the name and the AWS error code only, and the caller goes on without it.
 """
 
@@ -12,64 +13,39 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-import threading
-import time
 from pathlib import Path
-from typing import Any
 
 from watcharr.observability import logger
 from watcharr.settings import Settings
 
-CACHE_SECONDS = 300.0
-
-_lock = threading.Lock()
-_cache: dict[tuple[str, str], tuple[float, str | None]] = {}
-
-
-def _boto3_client(service: str) -> Any:
-    import boto3
-
-    return boto3.client(service)
+# How long a warm container keeps a value before reading it again (powertools' parameters cache).
+CACHE_SECONDS = 300
 
 
 def _read(source: str, name: str) -> str | None:
-    from botocore.exceptions import BotoCoreError, ClientError
+    """The value of ``name`` through powertools' parameters utility (cached ``CACHE_SECONDS``)."""
+    from aws_lambda_powertools.utilities import parameters
+    from botocore.exceptions import ClientError
 
     try:
         if source == "ssm":
-            answer = _boto3_client("ssm").get_parameter(Name=name, WithDecryption=True)
-            return str(answer["Parameter"]["Value"])
-        value = _boto3_client("secretsmanager").get_secret_value(SecretId=name).get("SecretString")
-        return str(value) if value is not None else None
-    except ClientError as exc:
-        code = exc.response.get("Error", {}).get("Code", "unknown")
-        logger.error(
-            "cannot read a credential", extra={"source": source, "credential": name, "error_code": code}
+            value = parameters.get_parameter(name, decrypt=True, max_age=CACHE_SECONDS)
+        else:
+            value = parameters.get_secret(name, max_age=CACHE_SECONDS)
+    except parameters.exceptions.GetParameterError as exc:
+        # Only the AWS error code is logged: the message of the wrapped error is not ours to trust.
+        cause = exc.__cause__
+        code = (
+            cause.response.get("Error", {}).get("Code", "unknown") if isinstance(cause, ClientError) else None
         )
-    except BotoCoreError as exc:
         logger.error(
             "cannot read a credential",
-            extra={"source": source, "credential": name, "error": type(exc).__name__},
+            extra={"source": source, "credential": name, "error_code": code or type(cause).__name__},
         )
-    return None
-
-
-def _cached(source: str, name: str) -> str | None:
-    now = time.monotonic()
-    with _lock:
-        hit = _cache.get((source, name))
-        if hit is not None and hit[0] > now:
-            return hit[1]
-    value = _read(source, name)
-    with _lock:
-        _cache[(source, name)] = (now + CACHE_SECONDS, value or None)
-    return value or None
-
-
-def forget_cached_credentials() -> None:
-    """Drop every cached value (tests; a new container starts empty anyway)."""
-    with _lock:
-        _cache.clear()
+        return None
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    return str(value) if value else None
 
 
 def youtube_api_key(settings: Settings) -> str | None:
@@ -77,9 +53,9 @@ def youtube_api_key(settings: Settings) -> str | None:
     if settings.youtube_api_key:
         return settings.youtube_api_key
     if settings.youtube_api_key_parameter:
-        key = _cached("ssm", settings.youtube_api_key_parameter)
+        key = _read("ssm", settings.youtube_api_key_parameter)
     elif settings.youtube_api_key_secret:
-        key = _cached("secretsmanager", settings.youtube_api_key_secret)
+        key = _read("secretsmanager", settings.youtube_api_key_secret)
     else:
         return None
     return (key or "").strip() or None
@@ -93,7 +69,7 @@ def ytdlp_cookie_file(settings: Settings) -> str | None:
     """
     if not settings.ytdlp_cookies_secret:
         return None
-    content = _cached("secretsmanager", settings.ytdlp_cookies_secret)
+    content = _read("secretsmanager", settings.ytdlp_cookies_secret)
     if not content:
         return None
     digest = hashlib.sha256(content.encode()).hexdigest()[:16]

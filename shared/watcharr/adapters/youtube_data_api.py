@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from watcharr.domain.extraction_errors import readable_message, redact_secrets
-from watcharr.domain.urls import CANONICAL_WATCH_URL
+from watcharr.domain.links.youtube import CANONICAL_WATCH_URL
 from watcharr.models.media import ChannelInfo, MediaMetadata
 from watcharr.settings import Settings
 

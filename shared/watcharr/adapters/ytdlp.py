@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import functools
 import ipaddress
+import logging
 import threading
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -44,6 +45,7 @@ from watcharr.domain.extraction_errors import (
     first_refusal,
     redact_secrets,
 )
+from watcharr.domain.text import http_url_or_none
 from watcharr.models.media import ChannelInfo, MediaMetadata, MediaType
 from watcharr.observability import logger
 
@@ -78,6 +80,10 @@ class PlaylistListing:
     left_out: int
 
 
+# Warnings yt-dlp gives on every ordinary page it reads without a site extractor: logged at debug.
+EXPECTED_WARNINGS = ("Falling back on generic information extractor",)
+
+
 class _YtDlpLog:
     """yt-dlp's ``logger=`` hook: keeps its warnings for classification, logs them without secrets."""
 
@@ -92,7 +98,8 @@ class _YtDlpLog:
 
     def warning(self, message: str) -> None:
         self.warnings.append(message)
-        logger.warning("yt-dlp warning", extra={"ytdlp_message": redact_secrets(message)})
+        level = logging.DEBUG if any(w in message for w in EXPECTED_WARNINGS) else logging.WARNING
+        logger.log(level, "yt-dlp warning", extra={"ytdlp_message": redact_secrets(message)})
 
     def error(self, message: str) -> None:
         # The same error is raised and classified by the caller; a failed link is not a service error.
@@ -353,7 +360,8 @@ def media_from_info(
     info: dict[str, Any], url: str, *, is_short_hint: bool = False, partial: bool = False
 ) -> MediaMetadata:
     """The episode fields of one yt-dlp info dict (as ``extract_info`` returns it) for the link ``url``."""
-    page_url = str(info.get("webpage_url") or url)
+    # A page URL a site gives that is not http(s) is not stored: the shared link stands in for it.
+    page_url = http_url_or_none(str(info.get("webpage_url") or "")) or url
     media_type = _media_type(info)
     return MediaMetadata(
         media_key=_media_key(info, page_url),

@@ -22,6 +22,7 @@ from watcharr.adapters.query_client import QueryFailed
 from watcharr.api.answers import UNAVAILABLE, plain_error
 from watcharr.logic.auth import NotAuthenticated, User
 from watcharr.observability import logger
+from watcharr.web.routes import is_page_path
 
 OPENAPI_PATH = "/api/openapi.json"
 DOCS_PATH = "/api/docs"
@@ -67,7 +68,7 @@ def _admit(event: Any, user_for: Callable[[str | None], User]) -> Admitted:
     method, path = _method_and_path(event)
     headers = _text_headers(event.get("headers"))
     query = _text_query(event.get("queryStringParameters"))
-    if path in PUBLIC_PATHS:
+    if path in PUBLIC_PATHS or is_page_path(path):
         return Admitted(_prepared(event, headers, query, None), None)
     if not path.startswith(API_PREFIX):
         raise Refused(404, f"no route {method} {path}; the API lives under {API_PREFIX}")

@@ -12,7 +12,7 @@ from watcharr.adapters.query_client import query_client_for
 from watcharr.adapters.queues import publisher_for
 from watcharr.api.answers import answer, documented, error
 from watcharr.api.guard import caller
-from watcharr.domain.urls import UnsupportedLink
+from watcharr.domain.links.cleaning import UnsupportedLink
 from watcharr.logic import podcasts
 from watcharr.models.api import PodcastsAnswer, SubscribeBody, SubscriptionAnswer
 from watcharr.settings import get_settings

@@ -7,7 +7,7 @@ names are matched without regard to case (``xmlurl`` occurs). ``itpc://``, ``pca
 feed URL once normalised as ``feeds.normalize_feed_url`` does) are dropped and counted.
 
 Safety: the body is refused when it declares XML entities, with the same guard the feed parser uses
-(``feeds._refuse_entities``), so a small file cannot expand into gigabytes; it must be at most
+(``feeds.refuse_entities``), so a small file cannot expand into gigabytes; it must be at most
 ``OPML_MAX_BYTES``, nest at most ``OPML_MAX_DEPTH`` outlines deep and hold at most
 ``OPML_MAX_OUTLINES`` outlines.
 
@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from email.utils import format_datetime
 from urllib.parse import urlsplit
 
-from watcharr.domain.feeds import FeedParseError, _refuse_entities, normalize_feed_url
+from watcharr.domain.feeds import FeedParseError, normalize_feed_url, refuse_entities
 from watcharr.models.imports import OpmlSubscription
 
 OPML_MAX_BYTES = 2 * 1024 * 1024
@@ -77,7 +77,7 @@ def parse_opml(body: bytes) -> OpmlImport:
     if not body.strip():
         raise OpmlError("the OPML file is empty")
     try:
-        _refuse_entities(body, "the OPML file")
+        refuse_entities(body, "the OPML file")
     except FeedParseError as exc:
         raise OpmlError(
             "the OPML file declares XML entities in its DOCTYPE; OPML never needs them and they can expand "

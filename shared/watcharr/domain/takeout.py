@@ -40,7 +40,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
-from watcharr.domain.urls import youtube_video_id
+from watcharr.domain.links.classify import youtube_video_id
 from watcharr.models.imports import TakeoutContents, TakeoutPlaylist, WatchedVideo
 
 TAKEOUT_MAX_MEMBERS = 100_000

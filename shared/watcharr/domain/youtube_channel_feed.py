@@ -24,10 +24,10 @@ from watcharr.domain.feeds import (
     DESCRIPTION_MAX_CHARS,
     TITLE_MAX_CHARS,
     FeedParseError,
-    _refuse_entities,
     feed_item_key_hash,
+    refuse_entities,
 )
-from watcharr.domain.urls import CANONICAL_SHORTS_URL, CANONICAL_WATCH_URL
+from watcharr.domain.links.youtube import CANONICAL_SHORTS_URL, CANONICAL_WATCH_URL
 from watcharr.domain.youtube_channels import CHANNEL_URL, channel_id_in_url, is_channel_id
 from watcharr.models.media import ChannelInfo, MediaMetadata
 
@@ -139,7 +139,7 @@ def parse_channel_feed(body: bytes, feed_url: str) -> ChannelFeed:
     Entries without a valid ``yt:videoId`` are skipped with a warning; a body that is no Atom feed, or
     declares XML entities (refused as ``domain/feeds.py`` refuses them), raises ``FeedParseError``.
     """
-    _refuse_entities(body, feed_url)
+    refuse_entities(body, feed_url)
     try:
         parsed = feedparser.parse(io.BytesIO(body), sanitize_html=False, resolve_relative_uris=False)
     except Exception as exc:

@@ -23,7 +23,7 @@ from html.parser import HTMLParser
 from typing import Literal
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
-from watcharr.domain.urls import CANONICAL_PLAYLIST_URL
+from watcharr.domain.links.youtube import CANONICAL_PLAYLIST_URL
 from watcharr.limits import MAX_URL_LENGTH
 
 YOUTUBE_SITE = "https://www.youtube.com"

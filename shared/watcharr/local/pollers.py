@@ -25,21 +25,27 @@ Where local mode departs from AWS, on purpose:
 from __future__ import annotations
 
 import base64
+import json
 import logging
-import os
 import signal
 import time
-import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from multiprocessing.process import parent_process
 from typing import Any
 
+from watcharr.local.container import (
+    LOGGER_NAME,
+    Handler,
+    activity,
+    enter_container,
+    load_handler,
+    terminal_safe,
+)
 from watcharr.local.context import LocalContext
-from watcharr.local.template import EventSourceSpec, FunctionSpec, QueueSpec, TemplateError
+from watcharr.local.state import REGION
+from watcharr.local.template import EventSourceSpec, QueueSpec
 
-# Not under "watcharr": powertools' Logger owns that name and would print these lines as its JSON.
-LOGGER_NAME = "watcharr-local"
 log = logging.getLogger(LOGGER_NAME)
 
 # Concurrency of a standard-queue source the template leaves unbounded (Lambda would scale far higher).
@@ -60,8 +66,6 @@ RECORD_ATTRIBUTES = (
     "DeadLetterQueueSourceArn",
 )
 
-Handler = Callable[[dict[str, Any], Any], Any]
-
 
 @dataclass(frozen=True)
 class PollerConfig:
@@ -78,7 +82,7 @@ class PollerConfig:
     timeout_seconds: int
     environment: dict[str, str] = field(default_factory=dict)
     visibility_timeout: int | None = None
-    region: str = "us-east-1"
+    region: str = REGION
     log_level: str = "WARNING"
 
 
@@ -92,58 +96,6 @@ def source_concurrency(source: EventSourceSpec, queue: QueueSpec) -> int:
         return 1
     bounds = [c for c in (source.maximum_concurrency, source.reserved_concurrency) if c is not None]
     return max(1, min(bounds)) if bounds else UNBOUNDED_SOURCE_CONCURRENCY
-
-
-def handler_location(function: FunctionSpec) -> tuple[str, str]:
-    """(directory name under functions/, handler attribute) for ``load_function``."""
-    from watcharr.local.functions import FUNCTIONS_DIR
-
-    module, _, attribute = function.handler.rpartition(".")
-    if module != "app" or not attribute or function.code_dir.parent != FUNCTIONS_DIR:
-        raise TemplateError(
-            f"{function.logical_id}: local mode loads functions/<name>/app.<handler>,"
-            f" not {function.code_dir}/{function.handler}"
-        )
-    return function.code_dir.name, attribute
-
-
-def load_handler(function_name: str, attribute: str) -> Handler:
-    """The handler of functions/<function_name>/app.py, loaded once per process as a container does."""
-    from watcharr.local.functions import load_function
-
-    handler: Handler = getattr(load_function(function_name), attribute)
-    return handler
-
-
-def enter_container(environment: Mapping[str, str], log_level: str) -> None:
-    """Prepare a fresh worker process: the function's environment, quiet signals, fresh settings.
-
-    SIGINT is ignored because Ctrl-C reaches the whole process group and the runner decides how workers
-    stop. The settings cache is cleared because the process may have been forked from one that read the
-    settings under another function's environment.
-    """
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    quiet_metrics_warning()
-    os.environ.update(environment)
-    configure_logging(log_level)
-    from watcharr.settings import get_settings
-
-    get_settings.cache_clear()
-
-
-def configure_logging(level: str) -> None:
-    """The runner's own messages at ``level`` on stderr; other libraries keep Python's default (warnings)."""
-    if not log.handlers:
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(processName)s %(message)s"))
-        log.addHandler(handler)
-    log.setLevel(level)
-    log.propagate = False
-
-
-def quiet_metrics_warning() -> None:
-    """Silence powertools' warning for an invocation that adds no metric: noise on every local call."""
-    warnings.filterwarnings("ignore", message="No application metrics to publish")
 
 
 def sqs_record(message: Mapping[str, Any], queue_arn: str, region: str) -> dict[str, Any]:
@@ -241,6 +193,8 @@ def invoke_batch(
         failed = set(ids)
     done = [m for m in messages if m["MessageId"] not in failed]
     retry = [m for m in messages if m["MessageId"] in failed]
+    for message in done:
+        report_finished_item(message["Body"])
     if done:
         sqs.delete_message_batch(
             QueueUrl=config.queue_url,
@@ -255,6 +209,22 @@ def invoke_batch(
             ],
         )
     return failed
+
+
+def report_finished_item(body: str) -> None:
+    """One activity line for a results message that finished an item (the persister just applied it)."""
+    try:
+        message = json.loads(body)
+    except ValueError:
+        return
+    if not isinstance(message, dict):
+        return
+    if message.get("type") == "EpisodeExtracted" and message.get("origin", "add") == "add":
+        media = message.get("media") or {}
+        what = media.get("title") or media.get("url") or "an episode"
+        activity.info("added: %s", terminal_safe(str(what)))
+    elif message.get("type") == "ItemFailed":
+        activity.info("failed: %s", terminal_safe(str(message.get("reason") or "no reason given")))
 
 
 def poll_once(

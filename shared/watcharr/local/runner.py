@@ -2,28 +2,27 @@
 
 One process group on 127.0.0.1:
 
-- moto's server plays SQS; the queues are created with the attributes template.yaml declares.
+- moto's server plays SQS; the queues are created with the attributes template.yaml declares, and every
+  message they hold is journaled to ``<data dir>/accepted.db`` (see ``watcharr.local.journal``).
 - Pollers play the template's SQS event sources (see ``watcharr.local.pollers``): worker processes that
   invoke the ExtractorFunction and PersisterFunction handlers with Lambda's SQS events.
 - A gateway plays the HttpApi (see ``watcharr.local.gateway``): HTTP requests become payload 2.0 events
   for a pool of ApiFunction worker processes. ``POST /_local/sync`` runs the podcast sync at once.
-- A timer plays the schedule, invoking the PodcastSyncFunction handler in this process at the
-  template's rate; the QueryFunction runs in-process wherever it is called (no function name is set).
-- SQLite lives in ``<data dir>/watcharr.db``.
+- Timers play the schedule (``watcharr.local.timers``); the QueryFunction runs in-process wherever it is
+  called (``watcharr.local.container``).
+- SQLite lives in ``<data dir>/watcharr.db``; ``watcharr.local.state`` names every file of the data dir.
 
-On start the runner makes sure the user ``local`` exists (its token is in ``<data dir>/local-token``,
-created on first start), re-queues every job item still ``queued`` (moto's queues live in memory, so
-their messages did not survive the last stop), writes ``<data dir>/local.json`` with the endpoints, and
-prints one ready line. Ctrl-C or SIGTERM stops everything; running invocations get a few seconds to
-finish, and what they leave unfinished is re-queued on the next start.
+On start the runner sends again every message the journal kept from the last run (moto's queues live in
+memory), makes sure the user ``local`` exists (``watcharr.local.local_user``), writes
+``<data dir>/local.json`` with the endpoints, and prints one ready line. Ctrl-C or SIGTERM stops
+everything; running invocations get a few seconds to finish, and what they leave unfinished is still in
+the journal at the next start.
 """
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import fcntl
-import json
 import logging
 import multiprocessing
 import os
@@ -31,42 +30,33 @@ import signal
 import sys
 import threading
 import time
-import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from watcharr.local.functions import REPO_ROOT
-from watcharr.local.gateway import FunctionPool, Gateway, compile_routes
-from watcharr.local.pollers import (
+from watcharr.local.container import (
+    LOG_FORMAT_VARIABLE,
     LOGGER_NAME,
-    PollerConfig,
     configure_logging,
     handler_location,
-    load_handler,
     quiet_metrics_warning,
-    run_poller,
-    source_concurrency,
+    use_in_process_queries,
 )
+from watcharr.local.function_pool import FunctionPool
+from watcharr.local.gateway import Gateway, compile_routes
+from watcharr.local.journal import Journal, attach_to_moto, resend
+from watcharr.local.local_user import LocalUserError, ensure_local_user
+from watcharr.local.options import LocalOptions, options_from
+from watcharr.local.pollers import PollerConfig, source_concurrency
+from watcharr.local.state import ACCOUNT_ID, REGION, DataDir, LocalState, StateError
 from watcharr.local.template import StackSpec, TemplateError, load_template
+from watcharr.local.timers import Schedules
+from watcharr.local.workers import PollerWorker, QueueEndpoint, create_queues
 
 log = logging.getLogger(LOGGER_NAME)
 
-DEFAULT_PORT = 3000
-DEFAULT_API_WORKERS = 4
-DEFAULT_RETRY_DELAY = 2
-DEFAULT_SHUTDOWN_GRACE = 5.0
-REGION = "us-east-1"
-ACCOUNT_ID = "123456789012"
-LOCAL_USERNAME = "local"
-TOKEN_FILE = "local-token"
-STATE_FILE = "local.json"
-LOCK_FILE = "local.lock"
-DATABASE_FILE = "watcharr.db"
-# How long start-up waits for the persister to create the local user, and for workers to load.
-USER_READY_TIMEOUT = 60.0
+# How long start-up waits for workers to load.
 WORKER_READY_TIMEOUT = 60.0
 RESTART_BACKOFF_SECONDS = 5.0
 # The forkserver imports these once, so each worker forks with them loaded instead of importing them.
@@ -84,6 +74,7 @@ PRELOAD_MODULES = [
     "watcharr.adapters.store",
     "watcharr.local.pollers",
     "watcharr.local.gateway",
+    "watcharr.local.function_pool",
 ]
 
 
@@ -91,104 +82,10 @@ class StartupError(RuntimeError):
     """The stack could not start; the message says why and what to do."""
 
 
-@dataclass(frozen=True)
-class LocalOptions:
-    """How to run the local stack (the command line's options)."""
-
-    port: int = DEFAULT_PORT
-    sqs_port: int = 0
-    data_dir: Path = Path("data")
-    template: Path = REPO_ROOT / "template.yaml"
-    parameters: dict[str, str] = field(default_factory=dict)
-    api_workers: int = DEFAULT_API_WORKERS
-    retry_delay: int = DEFAULT_RETRY_DELAY
-    visibility_timeout: int | None = None
-    shutdown_grace: float = DEFAULT_SHUTDOWN_GRACE
-    log_level: str = "WARNING"
-
-
-def build_parser() -> argparse.ArgumentParser:
-    """The options of `watcharr local run` (and `python -m watcharr.local`)."""
-    parser = argparse.ArgumentParser(
-        prog="watcharr local run",
-        description="Run the whole stack on 127.0.0.1: moto SQS, pollers, the HTTP API, the schedule.",
-        epilog=(
-            "Local-only routes besides /api: POST /_local/sync runs the podcast sync now; "
-            "GET /_local/health answers while the stack runs."
-        ),
-    )
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="HTTP API port (0 picks a free one)")
-    parser.add_argument("--sqs-port", type=int, default=0, help="moto SQS port (default: a free one)")
-    parser.add_argument(
-        "--data-dir", type=Path, default=Path("data"), help="database, token and state (./data)"
-    )
-    parser.add_argument("--template", type=Path, default=REPO_ROOT / "template.yaml", help="the SAM template")
-    parser.add_argument(
-        "--parameter",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="override a template parameter, e.g. ExtractionConcurrency=2 or 'SyncRate=rate(5 minutes)'",
-    )
-    parser.add_argument("--api-workers", type=int, default=DEFAULT_API_WORKERS, help="ApiFunction containers")
-    parser.add_argument(
-        "--retry-delay",
-        type=int,
-        default=DEFAULT_RETRY_DELAY,
-        help="seconds before a failed SQS record is delivered again (AWS waits the visibility timeout)",
-    )
-    parser.add_argument(
-        "--visibility-timeout",
-        type=int,
-        default=None,
-        help="visibility timeout of received messages (default: the queue's, from the template)",
-    )
-    parser.add_argument(
-        "--shutdown-grace",
-        type=float,
-        default=DEFAULT_SHUTDOWN_GRACE,
-        help="seconds running invocations get to finish",
-    )
-    parser.add_argument(
-        "--log-level",
-        default="WARNING",
-        type=str.upper,
-        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
-        help="log level of the handlers and the runner (INFO also prints the handlers' metrics)",
-    )
-    return parser
-
-
-def options_from(argv: Sequence[str] | None) -> LocalOptions:
-    """Parse the command line into LocalOptions."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    parameters: dict[str, str] = {}
-    for item in args.parameter:
-        name, sep, value = item.partition("=")
-        if not sep or not name:
-            parser.error(f"--parameter takes NAME=VALUE, not {item!r}")
-        parameters[name] = value
-    if args.api_workers < 1:
-        parser.error("--api-workers must be at least 1")
-    return LocalOptions(
-        port=args.port,
-        sqs_port=args.sqs_port,
-        data_dir=args.data_dir,
-        template=args.template,
-        parameters=parameters,
-        api_workers=args.api_workers,
-        retry_delay=max(0, args.retry_delay),
-        visibility_timeout=args.visibility_timeout,
-        shutdown_grace=max(0.0, args.shutdown_grace),
-        log_level=args.log_level,
-    )
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the local stack until Ctrl-C or SIGTERM; 0 after a clean stop, 1 when it could not start."""
     options = options_from(argv)
-    configure_logging(options.log_level)
+    configure_logging(options.log_level, options.log_format)
     quiet_metrics_warning()
     stop = threading.Event()
 
@@ -204,32 +101,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not stop.is_set():
             print(stack.ready_line(), flush=True)
         stack.supervise()
-    except (StartupError, TemplateError) as exc:
+    except (StartupError, TemplateError, LocalUserError) as exc:
         print(f"watcharr local: {exc}", file=sys.stderr, flush=True)
         return 1
     finally:
         stack.stop()
     return 0
-
-
-@dataclass(frozen=True)
-class QueueEndpoint:
-    """Where a queue of the template lives in moto."""
-
-    url: str
-    arn: str
-
-
-def create_queues(sqs: Any, spec: StackSpec) -> dict[str, QueueEndpoint]:
-    """Create the template's queues with the attributes it declares; their endpoints by logical id."""
-    queues: dict[str, QueueEndpoint] = {}
-    # The template reader lists dead-letter queues first, so each ARN is known when it is named.
-    for queue in spec.queues:
-        dlq_arn = queues[queue.dlq_logical_id].arn if queue.dlq_logical_id else None
-        url = sqs.create_queue(QueueName=queue.name, Attributes=queue.sqs_attributes(dlq_arn))["QueueUrl"]
-        attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]
-        queues[queue.logical_id] = QueueEndpoint(url, attributes["QueueArn"])
-    return queues
 
 
 class LocalStack:
@@ -238,29 +115,27 @@ class LocalStack:
     def __init__(self, options: LocalOptions, stop: threading.Event) -> None:
         self.options = options
         self.stop_requested = stop
-        self.data_dir = options.data_dir.resolve()
-        self.token_path = self.data_dir / TOKEN_FILE
-        self.state_path = self.data_dir / STATE_FILE
-        self.database_path = self.data_dir / DATABASE_FILE
+        self.files = DataDir(options.data_dir.resolve())
         self.spec: StackSpec | None = None
         self.queues: dict[str, QueueEndpoint] = {}
         self.sqs_endpoint = ""
         self._lock_fd: int | None = None
         self._moto: Any = None
+        self._journal: Journal | None = None
+        self._detach_journal: Callable[[], None] | None = None
         self._ctx: Any = None
-        self._pollers: list[_PollerWorker] = []
+        self._pollers: list[PollerWorker] = []
         self._pools: dict[str, FunctionPool] = {}
         self._gateway: Gateway | None = None
         self._gateway_thread: threading.Thread | None = None
-        self._timers: list[threading.Thread] = []
-        self._scheduled_lock = threading.Lock()
+        self._schedules: Schedules | None = None
 
     # ---- start -----------------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Bring every part up, create the local user, re-queue what was left behind."""
+        """Bring every part up, send again what the journal kept, make sure the local user exists."""
         began = time.monotonic()
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.files.root.mkdir(parents=True, exist_ok=True)
         self._take_data_dir()
         self.spec = load_template(self.options.template, parameter_overrides=self.options.parameters)
         for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
@@ -269,29 +144,31 @@ class LocalStack:
         self._start_forkserver()
         self._start_moto()
         self._create_queues()
+        self._resend_journal()
         os.environ.update(self._main_environment())
         from watcharr.settings import get_settings
 
         get_settings.cache_clear()
+        use_in_process_queries()
+        self._schedules = Schedules(self.spec, self.stop_requested)
         self._bind_gateway()
         self._start_pollers()
         self._start_api_pools()
         self._await_pollers()
         self._serve_gateway()
         self._ensure_local_user()
-        self._reconcile()
         self._write_state()
-        self._start_timers()
+        self._schedules.start()
         log.info("ready in %.1f s", time.monotonic() - began)
 
     def _take_data_dir(self) -> None:
         # Two stacks on one database would be two writers; the lock dies with the process that holds it.
-        fd = os.open(self.data_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+        fd = os.open(self.files.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:
             os.close(fd)
-            raise StartupError(f"another local stack is running on {self.data_dir}") from exc
+            raise StartupError(f"another local stack is running on {self.files.root}") from exc
         self._lock_fd = fd
 
     def _start_forkserver(self) -> None:
@@ -314,6 +191,9 @@ class LocalStack:
         logging.getLogger("werkzeug").setLevel(
             logging.DEBUG if self.options.log_level == "DEBUG" else logging.WARNING
         )
+        # Journaled from the first message on: a send is answered only once its message is on disk.
+        self._journal = Journal(self.files.journal_path)
+        self._detach_journal = attach_to_moto(self._journal)
         self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=self.options.sqs_port, verbose=False)
         try:
             self._moto.start()
@@ -324,12 +204,23 @@ class LocalStack:
         self.sqs_endpoint = f"http://{host}:{port}"
         os.environ.update(self._aws_environment())
 
-    def _create_queues(self) -> None:
+    def _sqs(self) -> Any:
         import boto3
 
+        return boto3.client("sqs", endpoint_url=self.sqs_endpoint, region_name=REGION)
+
+    def _create_queues(self) -> None:
         assert self.spec is not None
-        sqs = boto3.client("sqs", endpoint_url=self.sqs_endpoint, region_name=REGION)
-        self.queues = create_queues(sqs, self.spec)
+        self.queues = create_queues(self._sqs(), self.spec)
+
+    def _resend_journal(self) -> None:
+        """Put back every message accepted and not deleted before the last stop, before any poller runs."""
+        from moto.sqs.models import sqs_backends
+
+        assert self._journal is not None
+        sent = resend(self._journal, sqs_backends[ACCOUNT_ID][REGION])
+        if sent:
+            log.warning("%d message(s) accepted before the last stop sent again from the journal", sent)
 
     def _aws_environment(self) -> dict[str, str]:
         return {
@@ -344,11 +235,12 @@ class LocalStack:
         """What local mode sets over the template's values, in every process."""
         verbose = self.options.log_level in ("DEBUG", "INFO")
         return {
-            "WATCHARR_DATABASE_PATH": str(self.database_path),
+            "WATCHARR_DATABASE_PATH": str(self.files.database_path),
             # The one setting that lets local mode fetch from 127.0.0.1; the template sets false for AWS.
             "WATCHARR_ALLOW_PRIVATE_NETWORK": "true",
             # No Lambda service here: an empty name makes query_client_for call the QueryFunction in-process.
             "WATCHARR_QUERY_FUNCTION_NAME": "",
+            LOG_FORMAT_VARIABLE: self.options.log_format,
             "POWERTOOLS_LOG_LEVEL": self.options.log_level,
             "POWERTOOLS_TRACE_DISABLED": "true",
             "POWERTOOLS_METRICS_DISABLED": "false" if verbose else "true",
@@ -371,10 +263,10 @@ class LocalStack:
         return env
 
     def _bind_gateway(self) -> None:
-        assert self.spec is not None
+        assert self.spec is not None and self._schedules is not None
         try:
             self._gateway = Gateway(
-                self.options.port, compile_routes(self.spec.http_routes), self._pools, self.run_scheduled
+                self.options.port, compile_routes(self.spec.http_routes), self._pools, self._schedules.run_all
             )
         except OSError as exc:
             raise StartupError(
@@ -403,7 +295,7 @@ class LocalStack:
                 log_level=self.options.log_level,
             )
             for index in range(source_concurrency(source, queue)):
-                worker = _PollerWorker(self._ctx, config, f"{function.logical_id}-{index}")
+                worker = PollerWorker(self._ctx, config, f"{function.logical_id}-{index}")
                 worker.start()
                 self._pollers.append(worker)
 
@@ -440,140 +332,49 @@ class LocalStack:
         )
         self._gateway_thread.start()
 
-    def _query(self) -> Callable[[Any], dict[str, Any]]:
+    def _ensure_local_user(self) -> None:
         from watcharr.adapters.query_client import query_client_for
-        from watcharr.settings import get_settings
-
-        return query_client_for(get_settings())
-
-    def _publisher(self) -> Any:
         from watcharr.adapters.queues import QueuePublisher
         from watcharr.settings import get_settings
 
         settings = get_settings()
-        return QueuePublisher(settings.extract_queue_url, settings.results_queue_url)
+        publisher = QueuePublisher(settings.extract_queue_url, settings.results_queue_url)
+        sqs = self._sqs()
 
-    def _ensure_local_user(self) -> str:
-        """The local user's token; the user is created (or its token set) through the FIFO queue if needed."""
-        from watcharr.adapters.query_client import QueryFailed
-        from watcharr.domain.tokens import hash_token
-        from watcharr.models.messages import TokenRotated, UserCreated
-        from watcharr.models.queries import Authenticate, UserByName
+        def results_drained() -> bool:
+            attributes = sqs.get_queue_attributes(
+                QueueUrl=settings.results_queue_url,
+                AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+            )["Attributes"]
+            return sum(int(value) for value in attributes.values()) == 0
 
-        token = read_or_create_token(self.token_path)
-        token_hash = hash_token(token)
-        query = self._query()
-
-        def known() -> bool:
-            try:
-                return bool(query(Authenticate(token_hash=token_hash)).get("found"))
-            except QueryFailed:
-                return False  # the persister is creating the database right now
-
-        if known():
-            return token
-        try:
-            exists = bool(query(UserByName(username=LOCAL_USERNAME)).get("found"))
-        except QueryFailed as exc:
-            raise StartupError(f"cannot read {self.database_path}: {exc}") from exc
-        # A user kept from before while its token file was deleted: give it the new token.
-        message = (
-            TokenRotated(username=LOCAL_USERNAME, token_hash=token_hash)
-            if exists
-            else UserCreated(username=LOCAL_USERNAME, token_hash=token_hash)
+        ensure_local_user(
+            self.files.token_path,
+            query_client_for(settings),
+            publisher,
+            results_drained,
+            self.stop_requested,
         )
-        self._publisher().send_results([message])
-        deadline = time.monotonic() + USER_READY_TIMEOUT
-        while not known():
-            if self.stop_requested.is_set():
-                return token
-            if time.monotonic() > deadline:
-                raise StartupError(
-                    f"the persister did not create the user {LOCAL_USERNAME!r}"
-                    f" within {USER_READY_TIMEOUT:.0f} s"
-                )
-            time.sleep(0.05)
-        return token
-
-    def _reconcile(self) -> None:
-        """Queue again every item still `queued`: its message, if any, vanished with the last moto."""
-        from watcharr.logic.schedule import plan_reconcile, send
-
-        work = plan_reconcile(self._query(), stale_after=0)
-        send(self._publisher(), work)
-        given_up = len(work.results) - len(work.requests)
-        if work.results:
-            log.warning(
-                "unfinished job items from the last run: %d queued again, %d failed after too many tries",
-                len(work.requests),
-                given_up,
-            )
 
     def _write_state(self) -> None:
         assert self._gateway is not None
-        state = {
-            "pid": os.getpid(),
-            "apiUrl": self._gateway.url,
-            "sqsEndpoint": self.sqs_endpoint,
-            "region": REGION,
-            "queueUrls": {logical: queue.url for logical, queue in self.queues.items()},
-            "databasePath": str(self.database_path),
-            "tokenFile": str(self.token_path),
-            "startedAt": datetime.now(UTC).isoformat(timespec="seconds"),
-        }
-        temporary = self.state_path.with_suffix(".tmp")
-        temporary.write_text(json.dumps(state, indent=2) + "\n", encoding="utf-8")
-        temporary.replace(self.state_path)
-
-    def _start_timers(self) -> None:
-        assert self.spec is not None
-        for schedule in self.spec.schedules:
-            thread = threading.Thread(
-                target=self._timer,
-                args=(schedule.function_logical_id, schedule.rate_seconds),
-                name=f"schedule-{schedule.function_logical_id}",
-                daemon=True,
-            )
-            thread.start()
-            self._timers.append(thread)
-
-    def _timer(self, logical_id: str, every: int) -> None:
-        while not self.stop_requested.wait(every):
-            try:
-                self.invoke_scheduled(logical_id)
-            except Exception:
-                log.exception("scheduled %s failed", logical_id)
+        LocalState(
+            api_url=self._gateway.url,
+            sqs_endpoint=self.sqs_endpoint,
+            queue_urls={logical: queue.url for logical, queue in self.queues.items()},
+            database_path=self.files.database_path,
+            token_path=self.files.token_path,
+            region=REGION,
+            pid=os.getpid(),
+            started_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        ).write(self.files)
 
     # ---- running ---------------------------------------------------------------------------------
 
     def ready_line(self) -> str:
         """The one line printed once the stack is ready: where the API is and where the token is."""
         assert self._gateway is not None
-        return f"2watcharr is running at {self._gateway.url} — token in {display_path(self.token_path)}"
-
-    def invoke_scheduled(self, logical_id: str) -> Any:
-        """Invoke a scheduled function in this process with the event EventBridge Scheduler sends it.
-
-        One invocation at a time, as one container would take the timer's and the admin route's calls.
-        """
-        assert self.spec is not None
-        name, attribute = handler_location(self.spec.function(logical_id))
-        from watcharr.local.context import LocalContext
-
-        with self._scheduled_lock:
-            handler = load_handler(name, attribute)
-            event = scheduler_event(f"watcharr-{logical_id}")
-            context = LocalContext(
-                function_name=logical_id, timeout_ms=self.spec.function(logical_id).timeout * 1000
-            )
-            return handler(event, context)
-
-    def run_scheduled(self) -> dict[str, Any]:
-        """Run every scheduled function now (the admin route ``POST /_local/sync``); answers by function."""
-        assert self.spec is not None
-        return {
-            s.function_logical_id: self.invoke_scheduled(s.function_logical_id) for s in self.spec.schedules
-        }
+        return f"2watcharr is running at {self._gateway.url} — token in {display_path(self.files.token_path)}"
 
     def supervise(self) -> None:
         """Until a stop is requested: replace a poller worker that died, as Lambda starts a new container."""
@@ -600,102 +401,24 @@ class LocalStack:
             pool.close(max(0.0, deadline - time.monotonic()))
         for worker in self._pollers:
             worker.stop(max(0.0, deadline - time.monotonic()))
-        for timer in self._timers:
-            timer.join(max(0.0, deadline - time.monotonic()))
+        if self._schedules is not None:
+            self._schedules.join(max(0.0, deadline - time.monotonic()))
         if self._moto is not None:
             self._moto.stop()
             self._moto = None
-        with contextlib.suppress(FileNotFoundError):
-            if self.state_path.exists() and json.loads(self.state_path.read_text()).get("pid") == os.getpid():
-                self.state_path.unlink()
+        if self._detach_journal is not None:
+            self._detach_journal()
+            self._detach_journal = None
+        if self._journal is not None:
+            self._journal.close()
+            self._journal = None
+        with contextlib.suppress(FileNotFoundError, StateError):
+            state = LocalState.load(self.files)
+            if state is not None and state.pid == os.getpid():
+                self.files.state_path.unlink()
         if self._lock_fd is not None:
             os.close(self._lock_fd)
             self._lock_fd = None
-
-
-class _PollerWorker:
-    """One poller process; ``start`` again after it died starts a fresh process."""
-
-    def __init__(self, ctx: Any, config: PollerConfig, name: str) -> None:
-        self._ctx = ctx
-        self.config = config
-        self.name = name
-        self._process: Any = None
-        self._ready: Any = None
-        self._started_at = 0.0
-
-    def start(self) -> None:
-        self._started_at = time.monotonic()
-        self._ready = self._ctx.Event()
-        self._process = self._ctx.Process(
-            target=run_poller, args=(self.config, self._ready), name=self.name, daemon=True
-        )
-        self._process.start()
-
-    def await_ready(self, timeout: float) -> bool:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self._ready.wait(0.1):
-                return True
-            if not self._process.is_alive():
-                return False
-        return False
-
-    def is_alive(self) -> bool:
-        return bool(self._process.is_alive())
-
-    def running_for(self) -> float:
-        """Seconds since the last start."""
-        return time.monotonic() - self._started_at
-
-    @property
-    def exitcode(self) -> int | None:
-        return self._process.exitcode  # type: ignore[no-any-return]
-
-    def request_stop(self) -> None:
-        """SIGTERM: an idle worker exits at once, a busy one after its batch."""
-        if self._process is not None and self._process.is_alive():
-            self._process.terminate()
-
-    def stop(self, grace: float) -> None:
-        """Wait for the worker to finish its batch; past ``grace`` its records return after their timeout."""
-        self._process.join(grace)
-        if self._process.is_alive():
-            log.warning("%s still busy after the grace period; killing it", self.name)
-            self._process.kill()
-            self._process.join(5)
-
-
-def read_or_create_token(path: Path) -> str:
-    """The token kept in ``path``; a new one (file mode 0600) when there is none yet."""
-    from watcharr.domain.tokens import is_well_formed, new_token
-
-    if path.exists():
-        token = path.read_text(encoding="utf-8").strip()
-        if not is_well_formed(token):
-            raise StartupError(f"{path} does not hold a token; delete it to get a new one")
-        return token
-    token = new_token()
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as file:
-        file.write(token + "\n")
-    return token
-
-
-def scheduler_event(schedule_name: str, now: datetime | None = None) -> dict[str, Any]:
-    """The default notification EventBridge Scheduler sends a target when the schedule sets no input."""
-    now = now or datetime.now(UTC)
-    return {
-        "version": "0",
-        "id": str(uuid.uuid4()),
-        "detail-type": "Scheduled Event",
-        "source": "aws.scheduler",
-        "account": ACCOUNT_ID,
-        "time": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "region": REGION,
-        "resources": [f"arn:aws:scheduler:{REGION}:{ACCOUNT_ID}:schedule/default/{schedule_name}"],
-        "detail": "{}",
-    }
 
 
 def display_path(path: Path) -> str:

@@ -20,14 +20,9 @@ from typing import Any, Protocol, TypeVar
 
 import yaml
 
+from watcharr.local.intrinsics import Resolver, TemplateError, is_literal
+
 DEFAULT_STACK_NAME = "watcharr"
-# Pseudo parameters as seen locally; only names built from them (queue names) matter here.
-_LOCAL_PSEUDO_PARAMETERS = {
-    "AWS::Region": "us-east-1",
-    "AWS::AccountId": "000000000000",
-    "AWS::Partition": "aws",
-    "AWS::URLSuffix": "amazonaws.com",
-}
 # What SQS and Lambda use when the template says nothing.
 _SQS_DEFAULT_VISIBILITY_TIMEOUT = 30
 _SQS_EVENT_DEFAULT_BATCH_SIZE = 10
@@ -36,44 +31,23 @@ _RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
 _UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
 # SAM names the expression differently in its two schedule event types.
 _SCHEDULE_PROPERTY = {"Schedule": "Schedule", "ScheduleV2": "ScheduleExpression"}
-_SUB_VARIABLE = re.compile(r"\$\{([^}!][^}]*)\}")
-# What `!Ref AWS::NoValue` resolves to: the property or list item is left out.
-_NO_VALUE = object()
-
-
-class TemplateError(ValueError):
-    """The template holds something local mode cannot honour faithfully."""
 
 
 # ---- YAML with CloudFormation's short-form tags -------------------------------------------------------
 
 
-class _CloudFormationLoader(yaml.SafeLoader):
-    """A safe loader that turns ``!Ref x`` into ``{"Ref": "x"}``, ``!Sub s`` into ``{"Fn::Sub": s}``..."""
-
-
-def _construct_intrinsic(loader: yaml.SafeLoader, tag_suffix: str, node: yaml.Node) -> dict[str, Any]:
-    value: Any
-    if isinstance(node, yaml.ScalarNode):
-        value = loader.construct_scalar(node)
-    elif isinstance(node, yaml.SequenceNode):
-        value = loader.construct_sequence(node, deep=True)
-    else:
-        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
-    if tag_suffix in {"Ref", "Condition"}:
-        return {tag_suffix: value}
-    # The short form `!GetAtt Resource.Attribute` is one string; the long form is a list.
-    if tag_suffix == "GetAtt" and isinstance(value, str):
-        value = value.split(".", 1)
-    return {f"Fn::{tag_suffix}": value}
-
-
-_CloudFormationLoader.add_multi_constructor("!", _construct_intrinsic)
-
-
 def parse_template(text: str) -> dict[str, Any]:
-    """Parse a CloudFormation/SAM template written in YAML, short-form intrinsic tags included."""
-    document = yaml.load(text, Loader=_CloudFormationLoader)
+    """Parse a CloudFormation/SAM template written in YAML, short-form intrinsic tags included.
+
+    SAM's own parser (aws-sam-translator, pinned in requirements-dev.txt) turns ``!Ref x`` into
+    ``{"Ref": "x"}`` and ``!GetAtt A.B`` into ``{"Fn::GetAtt": ["A", "B"]}``, as ``sam build`` reads it.
+    """
+    from samtranslator.yaml_helper import yaml_parse
+
+    try:
+        document = yaml_parse(text)
+    except yaml.YAMLError as exc:
+        raise TemplateError(f"not valid YAML: {exc}") from exc
     if not isinstance(document, dict) or not isinstance(document.get("Resources"), dict):
         raise TemplateError("not a CloudFormation template: no Resources mapping")
     return document
@@ -231,7 +205,7 @@ def load_template(
     ``parameter_overrides`` replaces defaults, as ``sam deploy --parameter-overrides`` would.
     """
     template = parse_template(path.read_text(encoding="utf-8"))
-    resolver = _Resolver(template, stack_name, parameter_overrides or {})
+    resolver = Resolver(template, stack_name, parameter_overrides or {})
     resources = {
         logical_id: resource
         for logical_id, resource in template["Resources"].items()
@@ -251,124 +225,10 @@ def load_template(
     )
 
 
-# ---- Resolving intrinsic functions ----------------------------------------------------------------------
-
-
-class _Resolver:
-    """Evaluates the intrinsics that need no deployed resource; references to resources stay as they are."""
-
-    def __init__(self, template: dict[str, Any], stack_name: str, overrides: Mapping[str, str]) -> None:
-        self._mappings: dict[str, Any] = template.get("Mappings") or {}
-        self._condition_defs: dict[str, Any] = template.get("Conditions") or {}
-        self._conditions: dict[str, bool] = {}
-        self.pseudo = {**_LOCAL_PSEUDO_PARAMETERS, "AWS::StackName": stack_name}
-        self.parameters = _read_parameters(template.get("Parameters") or {}, overrides)
-
-    def is_created(self, resource: dict[str, Any]) -> bool:
-        condition = resource.get("Condition")
-        return condition is None or self.condition(condition)
-
-    def condition(self, name: str) -> bool:
-        if name not in self._conditions:
-            if name not in self._condition_defs:
-                raise TemplateError(f"unknown condition {name!r}")
-            self._conditions[name] = bool(self.resolve(self._condition_defs[name]))
-        return self._conditions[name]
-
-    def resolve(self, value: Any) -> Any:
-        if isinstance(value, list):
-            items = (self.resolve(item) for item in value)
-            return [item for item in items if item is not _NO_VALUE]
-        if not isinstance(value, dict):
-            return value
-        if len(value) != 1:
-            entries = ((key, self.resolve(item)) for key, item in value.items())
-            return {key: item for key, item in entries if item is not _NO_VALUE}
-        ((key, arg),) = value.items()
-        if key == "Ref":
-            if arg == "AWS::NoValue":
-                return _NO_VALUE
-            if arg in self.parameters:
-                return self.parameters[arg]
-            if arg in self.pseudo:
-                return self.pseudo[arg]
-            return value
-        if key == "Fn::Sub":
-            return self._sub(arg)
-        if key == "Fn::FindInMap":
-            map_name, top, second = (self.resolve(part) for part in arg)
-            try:
-                return self._mappings[map_name][top][second]
-            except KeyError as error:
-                raise TemplateError(f"Fn::FindInMap found nothing at {map_name}/{top}/{second}") from error
-        if key == "Fn::If":
-            name, when_true, when_false = arg
-            return self.resolve(when_true if self.condition(name) else when_false)
-        if key == "Condition" and isinstance(arg, str):
-            return self.condition(arg)
-        if key == "Fn::Equals":
-            left, right = self.resolve(arg)
-            return str(left) == str(right)
-        if key == "Fn::Not":
-            return not self.resolve(arg[0])
-        if key == "Fn::And":
-            return all(self.resolve(arg))
-        if key == "Fn::Or":
-            return any(self.resolve(arg))
-        resolved = self.resolve(arg)
-        if key == "Fn::Join" and _is_literal(resolved):
-            separator, parts = resolved
-            return separator.join(str(part) for part in parts)
-        if key == "Fn::Select" and _is_literal(resolved):
-            index, items = resolved
-            return items[int(index)]
-        # A value known only once deployed (a resource's ARN or URL): the caller decides what it means.
-        return {key: resolved}
-
-    def _sub(self, arg: Any) -> Any:
-        text, variables = (arg, {}) if isinstance(arg, str) else (arg[0], self.resolve(arg[1]))
-        known = {**self.pseudo, **self.parameters, **variables}
-        names = _SUB_VARIABLE.findall(text)
-        if not all(name in known and _is_literal(known[name]) for name in names):
-            return {"Fn::Sub": text if not variables else [text, variables]}
-        # `${!Name}` is Fn::Sub's escape for a literal `${Name}`.
-        return _SUB_VARIABLE.sub(lambda match: str(known[match[1]]), text).replace("${!", "${")
-
-
-def _read_parameters(declared: dict[str, Any], overrides: Mapping[str, str]) -> dict[str, str | int | float]:
-    unknown = set(overrides) - set(declared)
-    if unknown:
-        raise TemplateError(f"no such parameter(s): {', '.join(sorted(unknown))}")
-    values: dict[str, str | int | float] = {}
-    for name, spec in declared.items():
-        raw = overrides.get(name, spec.get("Default"))
-        if raw is None:
-            raise TemplateError(f"parameter {name} has no default and no override")
-        values[name] = _parameter_value(name, spec, raw)
-    return values
-
-
-def _parameter_value(name: str, spec: dict[str, Any], raw: Any) -> str | int | float:
-    if spec.get("Type") != "Number":
-        text = str(raw)
-        pattern = spec.get("AllowedPattern")
-        if pattern is not None and re.fullmatch(pattern, text) is None:
-            raise TemplateError(f"parameter {name}={text!r} does not match {pattern}")
-        return text
-    try:
-        number: int | float = int(raw) if re.fullmatch(r"-?\d+", str(raw)) else float(raw)
-    except ValueError as error:
-        raise TemplateError(f"parameter {name} must be a number, not {raw!r}") from error
-    low, high = spec.get("MinValue"), spec.get("MaxValue")
-    if (low is not None and number < float(low)) or (high is not None and number > float(high)):
-        raise TemplateError(f"parameter {name}={number} is outside [{low}, {high}]")
-    return number
-
-
 # ---- Queues ---------------------------------------------------------------------------------------------
 
 
-def _read_queues(resources: dict[str, Any], resolver: _Resolver) -> tuple[QueueSpec, ...]:
+def _read_queues(resources: dict[str, Any], resolver: Resolver) -> tuple[QueueSpec, ...]:
     queues: list[QueueSpec] = []
     for logical_id, resource in resources.items():
         if resource.get("Type") != "AWS::SQS::Queue":
@@ -427,7 +287,7 @@ def _dead_letter_queues_first(queues: list[QueueSpec]) -> tuple[QueueSpec, ...]:
 def _read_functions(
     resources: dict[str, Any],
     template: dict[str, Any],
-    resolver: _Resolver,
+    resolver: Resolver,
     base_dir: Path,
     queue_ids: set[str],
 ) -> tuple[
@@ -534,12 +394,6 @@ def _logical_id_of_arn(value: Any, where: str) -> str:
     raise TemplateError(f"{where}: expected !GetAtt <Queue>.Arn, found {value!r}")
 
 
-def _is_literal(value: Any) -> bool:
-    if isinstance(value, list):
-        return all(_is_literal(item) for item in value)
-    return not isinstance(value, dict)
-
-
 def _required(props: dict[str, Any], key: str, where: str) -> Any:
     if key not in props:
         raise TemplateError(f"{where}: no {key}")
@@ -547,7 +401,7 @@ def _required(props: dict[str, Any], key: str, where: str) -> Any:
 
 
 def _literal(value: Any, where: str) -> Any:
-    if not _is_literal(value):
+    if not is_literal(value):
         raise TemplateError(f"{where} needs a deployed resource ({value}), which local mode cannot supply")
     return value
 

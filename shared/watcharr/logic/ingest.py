@@ -17,7 +17,8 @@ from typing import Any
 from watcharr.adapters.query_client import QueryClient
 from watcharr.adapters.queues import QueuePublisher
 from watcharr.adapters.youtube_data_api import MAX_IDS_PER_CALL
-from watcharr.domain.urls import UnsupportedLink, normalize_link
+from watcharr.domain.links.classify import normalize_link
+from watcharr.domain.links.cleaning import UnsupportedLink
 from watcharr.models.api import AddEpisodeAnswer, EpisodeSummary, LinkResult
 from watcharr.models.messages import (
     TERMINAL_STATES,

@@ -18,17 +18,12 @@ with the reason, never with another episode.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from watcharr import limits
-from watcharr.adapters.apple_podcasts import (
-    AppleEpisode,
-    AppleLookupError,
-    AppleShow,
-    lookup_episode,
-    lookup_show,
-)
-from watcharr.adapters.feed_http import FeedFetchError, fetch_feed
+from watcharr.adapters.apple_podcasts import AppleEpisode, AppleLookupError, AppleShow
+from watcharr.adapters.feed_http import FeedFetchError
 from watcharr.domain.feeds import (
     UNTITLED,
     FeedEpisode,
@@ -40,15 +35,21 @@ from watcharr.domain.feeds import (
     podcast_media_key,
     select_new_episodes,
 )
-from watcharr.domain.urls import apple_podcast_ids
-from watcharr.logic.extract import Extraction, RetryLater, episode_extracted
+from watcharr.domain.links.apple import apple_podcast_ids
+from watcharr.logic.extraction import (
+    Extraction,
+    Sources,
+    episode_extracted,
+    item_failed,
+    not_retried_note,
+    retry_or_fail,
+)
 from watcharr.logic.podcasts import storefront
 from watcharr.models.media import ChannelInfo, MediaMetadata
 from watcharr.models.messages import (
     ExtractRequest,
     FeedChecked,
     FeedEpisodesExtracted,
-    ItemFailed,
     ResultMessage,
 )
 from watcharr.observability import logger
@@ -68,7 +69,7 @@ TITLE_DATE_TOLERANCE_SECONDS = 36 * 3600
 # ---- feed sync ------------------------------------------------------------------------------------
 
 
-def sync_feed(request: ExtractRequest, settings: Settings, attempt: int) -> Extraction:
+def sync_feed(request: ExtractRequest, settings: Settings, attempt: int, sources: Sources) -> Extraction:
     """Sync the subscription in ``request.feed`` on the ``attempt``-th delivery of the request."""
     sync = request.feed
     if sync is None:
@@ -77,24 +78,29 @@ def sync_feed(request: ExtractRequest, settings: Settings, attempt: int) -> Extr
     def checked(status: str, **fields: object) -> FeedChecked:
         return FeedChecked(at=request.at, subscription_id=sync.subscription_id, status=status, **fields)  # type: ignore[arg-type]
 
-    def retry_or_fail(reason: str, retryable: bool, **fields: object) -> Extraction:
-        if retryable and attempt < settings.extract_max_receive_count:
-            raise RetryLater(reason)
-        return Extraction(results=[checked("failed", error=reason, **fields)])
+    def retry_or_report(reason: str, retryable: bool, **fields: object) -> Extraction:
+        # A feed given up on is tried again by the next scheduled sync.
+        return retry_or_fail(
+            reason,
+            retryable=retryable,
+            attempt=attempt,
+            settings=settings,
+            give_up=lambda final: Extraction(results=[checked("failed", error=final, **fields)]),
+        )
 
     feed_url, moved_to = request.url, None
     ids = apple_podcast_ids(request.url)
     if ids is not None and ids[1] is None:
         try:
-            found = lookup_show(ids[0], settings, country=storefront(request.url))
+            found = sources.apple.lookup_show(ids[0], settings, country=storefront(request.url))
         except AppleLookupError as exc:
-            return retry_or_fail(exc.reason, exc.retryable)
+            return retry_or_report(exc.reason, exc.retryable)
         if found.show is None or found.show.feed_url is None:
-            return retry_or_fail(_no_feed(ids[0], found.show), retryable=False)
+            return retry_or_report(_no_feed(ids[0], found.show), retryable=False)
         feed_url = moved_to = found.show.feed_url
 
     try:
-        response = fetch_feed(
+        response = sources.feeds.fetch_feed(
             feed_url,
             etag=sync.etag,
             last_modified=sync.last_modified,
@@ -102,7 +108,7 @@ def sync_feed(request: ExtractRequest, settings: Settings, attempt: int) -> Extr
             timeout=settings.feed_timeout,
         )
     except FeedFetchError as exc:
-        return retry_or_fail(exc.reason, exc.retryable, feed_url=moved_to)
+        return retry_or_report(exc.reason, exc.retryable, feed_url=moved_to)
     if response.status == 304:
         return Extraction(
             results=[
@@ -114,7 +120,7 @@ def sync_feed(request: ExtractRequest, settings: Settings, attempt: int) -> Extr
     try:
         parsed = parse_feed(response.body, feed_url)
     except FeedParseError as exc:
-        return retry_or_fail(str(exc), retryable=False, final_url=response.final_url, feed_url=moved_to)
+        return retry_or_report(str(exc), retryable=False, final_url=response.final_url, feed_url=moved_to)
     if parsed.warnings:
         logger.warning("feed read with problems", extra={"feed_url": feed_url, "warnings": parsed.warnings})
     tracked = _tracked(parsed, feed_url)
@@ -183,29 +189,23 @@ def _no_feed(show_id: str, show: AppleShow | None) -> str:
 # ---- one Apple Podcasts episode -------------------------------------------------------------------
 
 
-def add_apple_episode(request: ExtractRequest, settings: Settings, attempt: int) -> Extraction:
+def add_apple_episode(
+    request: ExtractRequest, settings: Settings, attempt: int, sources: Sources
+) -> Extraction:
     """Add exactly the episode an Apple Podcasts episode link names, keyed as its feed's sync keys it."""
 
     def failed(reason: str) -> Extraction:
-        assert request.job_id is not None and request.item_id is not None
-        return Extraction(
-            results=[
-                ItemFailed(
-                    at=request.at,
-                    job_id=request.job_id,
-                    item_id=request.item_id,
-                    reason=reason,
-                    attempts=attempt,
-                )
-            ]
-        )
+        return item_failed(request, reason, attempt)
 
-    def retry_or_fail(reason: str, retryable: bool) -> Extraction:
-        if not retryable:
-            return failed(reason)
-        if attempt < settings.extract_max_receive_count:
-            raise RetryLater(reason)
-        return failed(f"gave up after {attempt} attempts: {reason}")
+    def retry_or_give_up(reason: str, retryable: bool, give_up: Callable[[str], Extraction]) -> Extraction:
+        return retry_or_fail(
+            reason,
+            retryable=retryable,
+            attempt=attempt,
+            settings=settings,
+            give_up=give_up,
+            exhausted_note=not_retried_note(request),
+        )
 
     ids = apple_podcast_ids(request.url)
     if ids is None or ids[1] is None:
@@ -213,12 +213,12 @@ def add_apple_episode(request: ExtractRequest, settings: Settings, attempt: int)
     show_id, episode_id = ids
     country = storefront(request.url)
     try:
-        listing = lookup_show(show_id, settings, country=country, with_episodes=True)
+        listing = sources.apple.lookup_show(show_id, settings, country=country, with_episodes=True)
         record = next((e for e in listing.episodes if e.episode_id == episode_id), None)
         if record is None:
-            record = lookup_episode(episode_id, settings, country=country)
+            record = sources.apple.lookup_episode(episode_id, settings, country=country)
     except AppleLookupError as exc:
-        return retry_or_fail(exc.reason, exc.retryable)
+        return retry_or_give_up(exc.reason, exc.retryable, failed)
     if record is None:
         return failed(
             f"Apple Podcasts has no episode {episode_id} (it may have been removed); nothing was added"
@@ -228,10 +228,18 @@ def add_apple_episode(request: ExtractRequest, settings: Settings, attempt: int)
     if feed_url is None:
         return failed(_no_feed(show_id, show))
 
-    matched: FeedEpisode | None = None
-    problem = "the show's feed does not list it"
+    def from_lookup(problem: str) -> Extraction:
+        """The episode as the lookup describes it, when Apple gives its guid; else the item fails."""
+        if record.guid is None:
+            return failed(
+                f"{_describe(record)} was found on Apple Podcasts, but {problem}; nothing was added"
+            )
+        return Extraction(
+            results=[episode_extracted(request, media_from_lookup(record, feed_url, show, request.url))]
+        )
+
     try:
-        response = fetch_feed(
+        response = sources.feeds.fetch_feed(
             feed_url,
             etag=None,
             last_modified=None,
@@ -240,18 +248,13 @@ def add_apple_episode(request: ExtractRequest, settings: Settings, attempt: int)
         )
         matched = match_feed_episode(parse_feed(response.body, feed_url), record)
     except FeedFetchError as exc:
-        if exc.retryable and attempt < settings.extract_max_receive_count:
-            raise RetryLater(exc.reason) from exc
-        problem = f"the show's feed could not be read ({exc.reason})"
+        unread = f"the show's feed could not be read ({exc.reason})"
+        return retry_or_give_up(exc.reason, exc.retryable, lambda _final: from_lookup(unread))
     except FeedParseError as exc:
-        problem = f"the show's feed could not be read ({exc})"
-    if matched is not None:
-        media = matched.media
-    elif record.guid is not None:
-        media = media_from_lookup(record, feed_url, show, request.url)
-    else:
-        return failed(f"{_describe(record)} was found on Apple Podcasts, but {problem}; nothing was added")
-    return Extraction(results=[episode_extracted(request, media)])
+        return from_lookup(f"the show's feed could not be read ({exc})")
+    if matched is None:
+        return from_lookup("the show's feed does not list it")
+    return Extraction(results=[episode_extracted(request, matched.media)])
 
 
 def _describe(record: AppleEpisode) -> str:

@@ -12,7 +12,9 @@ from urllib.parse import urlsplit
 
 from watcharr.adapters.query_client import QueryClient
 from watcharr.adapters.queues import QueuePublisher
-from watcharr.domain.urls import UnsupportedLink, apple_podcast_ids, find_url
+from watcharr.domain.links.apple import apple_podcast_ids
+from watcharr.domain.links.cleaning import UnsupportedLink
+from watcharr.domain.links.text import find_url
 from watcharr.models.messages import ExtractRequest, FeedSync, SubscriptionAdded, SubscriptionRemoved, utc_now
 from watcharr.models.queries import ListSubscriptions
 

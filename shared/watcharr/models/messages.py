@@ -25,7 +25,10 @@ from pydantic import (
 
 from watcharr import limits
 from watcharr.models.imports import MAX_IMPORT_CHUNK_BYTES, ReferenceImportChunk
-from watcharr.models.media import MediaMetadata
+from watcharr.models.media import MediaMetadata, OptionalReason, OptionalTitle, PageUrl, Reason
+
+# A token is stored only as its SHA-256 hex digest (domain/tokens.py); anything else is refused.
+TokenHash = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
 
 # "youtube_batch": up to 50 YouTube video ids for one Data API call (only when a key is configured).
 ExtractKind = Literal["video", "playlist", "feed", "apple_episode", "youtube_batch"]
@@ -124,7 +127,7 @@ class JobItemSpec(_Frozen):
 class UserCreated(_Message):
     type: Literal["UserCreated"] = "UserCreated"
     username: str
-    token_hash: str
+    token_hash: TokenHash
 
     def _dedup_parts(self) -> tuple[object, ...]:
         return (self.username,)
@@ -133,7 +136,7 @@ class UserCreated(_Message):
 class TokenRotated(_Message):
     type: Literal["TokenRotated"] = "TokenRotated"
     username: str
-    token_hash: str
+    token_hash: TokenHash
 
     def _dedup_parts(self) -> tuple[object, ...]:
         return (self.username, self.token_hash)
@@ -204,7 +207,7 @@ class ItemFailed(_Message):
     type: Literal["ItemFailed"] = "ItemFailed"
     job_id: str
     item_id: str
-    reason: str
+    reason: Reason
     attempts: int = 1
 
     def _dedup_parts(self) -> tuple[object, ...]:
@@ -249,14 +252,14 @@ class FeedChecked(_Message):
     status: Literal["updated", "unchanged", "failed"]
     etag: str | None = None
     last_modified: str | None = None
-    title: str | None = None
-    artwork_url: str | None = None
+    title: OptionalTitle = None
+    artwork_url: PageUrl = None
     final_url: str | None = None
     # Set when the subscription's feed lives elsewhere now: an Apple Podcasts show resolved to its
     # feed, or a permanent redirect.
     feed_url: str | None = None
     redirects: list[str] = Field(default_factory=list)
-    error: str | None = None
+    error: OptionalReason = None
     # Every episode key hash the feed holds now, so later syncs skip what was seen but not backfilled.
     seen_keys: list[str] = Field(default_factory=list)
     new_episodes: int = 0

@@ -1,0 +1,221 @@
+// The list: filters, paging, and every change (watched, favourite, priority, tags, delete, restore).
+
+import { call, withQuery } from "./api.js";
+import { duration, el, linkOrText, toast, webUrl } from "./dom.js";
+
+const PAGE_SIZE = 24;
+// A change waits for the one writer to apply it, so the list shown afterwards already has it.
+const WAIT = 5;
+const PRIORITIES = ["none", "low", "medium", "high"];
+
+const state = { shown: 0, total: null, tags: [] };
+let onSignedOut = () => {};
+
+const $ = (id) => document.getElementById(id);
+
+function filters() {
+  const form = new FormData($("filters"));
+  const chosen = {};
+  for (const name of ["type", "watched", "tag", "search"]) chosen[name] = (form.get(name) || "").trim();
+  if (form.get("favorite")) chosen.favorite = "true";
+  if (form.get("deleted")) chosen.deleted = "true";
+  return chosen;
+}
+
+function tagNames(episode) {
+  return (episode.tags || []).map((tag) => (typeof tag === "string" ? tag : tag.name)).filter(Boolean);
+}
+
+function kind(episode) {
+  if (episode.type === "podcast") return "podcast";
+  return episode.isShort ? "short" : "video";
+}
+
+function message(text) {
+  $("list-message").textContent = text;
+}
+
+/** Shows an API failure; a refused token means signing in again. */
+export function failed(error, where = message) {
+  if (error.status === 401) {
+    onSignedOut("Your token is no longer accepted; sign in again.");
+    return;
+  }
+  where(error.message);
+}
+
+async function change(episode, method, path, body, done) {
+  try {
+    const answer = await call(method, `${path}?wait=${WAIT}`, body);
+    if (answer.status === 202) toast("Saved; it will show in a moment.");
+    else if (done) done();
+    await reload();
+  } catch (error) {
+    failed(error, (text) => toast(`“${episode.title}”: ${text}`));
+  }
+}
+
+function patch(episode, body, done) {
+  return change(episode, "PATCH", `/api/episodes/${episode.id}`, body, done);
+}
+
+function remove(episode) {
+  change(episode, "DELETE", `/api/episodes/${episode.id}`, undefined, () =>
+    toast(`Deleted “${episode.title}”.`, { label: "Undo", run: () => restore(episode) }),
+  );
+}
+
+function restore(episode) {
+  return change(episode, "POST", `/api/episodes/${episode.id}/restore`, undefined, () =>
+    toast(`Restored “${episode.title}”.`),
+  );
+}
+
+async function tagIdsFor(names) {
+  const known = new Map(state.tags.map((tag) => [tag.name.toLowerCase(), tag.id]));
+  const ids = [];
+  for (const name of names) {
+    let id = known.get(name.toLowerCase());
+    if (id === undefined) {
+      await call("POST", `/api/tags?wait=${WAIT}`, { name, color: null });
+      await loadTags();
+      id = state.tags.find((tag) => tag.name.toLowerCase() === name.toLowerCase())?.id;
+    }
+    if (id !== undefined) ids.push(id);
+  }
+  return ids;
+}
+
+async function tagEditor(episode, card) {
+  await loadTags();
+  const input = el("input", {
+    type: "text", value: tagNames(episode).join(", "), "aria-label": `Tags of ${episode.title}`,
+    list: "tag-names", maxlength: 400,
+  });
+  const form = el("form", { class: "row tag-editor" }, input,
+    el("button", { type: "submit", text: "Save tags" }),
+    el("button", { type: "button", text: "Cancel", onclick: () => form.remove() }));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const names = input.value.split(",").map((n) => n.trim()).filter(Boolean);
+    try {
+      await patch(episode, { tagIds: await tagIdsFor(names) });
+    } catch (error) {
+      failed(error, (text) => toast(text));
+    }
+  });
+  card.append(form);
+  input.focus();
+}
+
+function card(episode) {
+  const item = el("li", { class: "episode", "data-id": episode.id });
+  const thumb = webUrl(episode.thumbnailUrl);
+  if (thumb) {
+    const img = el("img", { src: thumb, alt: "", loading: "lazy", width: 160, height: 90 });
+    img.addEventListener("error", () => img.replaceWith(el("div", { class: "thumb-missing" })));
+    item.append(img);
+  } else {
+    item.append(el("div", { class: "thumb-missing" }));
+  }
+  const type = kind(episode);
+  const meta = el("p", { class: "meta" },
+    el("span", { class: `badge badge-${type}`, text: type }),
+    episode.channel?.name ? linkOrText(episode.channel.name, episode.channel.url, { class: "channel" }) : null,
+    duration(episode.duration) ? el("span", { class: "duration", text: duration(episode.duration) }) : null,
+    episode.watched ? el("span", { class: "state", text: "watched" }) : null,
+  );
+  const tags = el("p", { class: "tags" }, ...tagNames(episode).map((name) => el("span", { class: "tag", text: name })));
+  const priority = el("select", { "aria-label": `Priority of ${episode.title}` },
+    ...PRIORITIES.map((p) => el("option", { value: p, text: `priority: ${p}`, selected: (episode.priority || "none") === p })));
+  priority.addEventListener("change", () => patch(episode, { priority: priority.value }));
+  const actions = episode.isDeleted
+    ? el("div", { class: "actions" }, el("button", { type: "button", text: "Restore", onclick: () => restore(episode) }))
+    : el("div", { class: "actions" },
+      el("button", {
+        type: "button", text: episode.watched ? "Mark unwatched" : "Mark watched",
+        onclick: () => patch(episode, { watched: !episode.watched }),
+      }),
+      el("button", {
+        type: "button", text: episode.favorite ? "★ Favourite" : "☆ Favourite", "aria-pressed": String(!!episode.favorite),
+        onclick: () => patch(episode, { favorite: !episode.favorite }),
+      }),
+      priority,
+      el("button", { type: "button", text: "Tags", onclick: () => tagEditor(episode, body) }),
+      el("button", { type: "button", class: "danger", text: "Delete", onclick: () => remove(episode) }),
+    );
+  const body = el("div", { class: "body" },
+    el("h3", {}, linkOrText(episode.title || episode.url, episode.url, { class: "title" })),
+    meta, tags, actions);
+  item.append(body);
+  return item;
+}
+
+async function page(offset, limit) {
+  const { data } = await call("GET", withQuery("/api/episodes", { ...filters(), limit, offset }));
+  return data;
+}
+
+function show(episodes, { append }) {
+  const list = $("episodes");
+  if (!append) list.replaceChildren();
+  list.append(...episodes.map(card));
+}
+
+function summarize(count) {
+  state.shown = count;
+  const total = state.total ?? count;
+  message(count ? `${count}${state.total !== null ? ` of ${total}` : ""} shown` : "Nothing here.");
+  $("more").hidden = state.total !== null ? count >= state.total : count % PAGE_SIZE !== 0 || count === 0;
+}
+
+/** Loads the list again from the start, as many rows as were shown (a change keeps the place). */
+export async function reload() {
+  const limit = Math.max(PAGE_SIZE, Math.ceil(state.shown / PAGE_SIZE) * PAGE_SIZE);
+  try {
+    const data = await page(0, Math.min(limit, 500));
+    state.total = typeof data.total === "number" ? data.total : null;
+    show(data.episodes || [], { append: false });
+    summarize((data.episodes || []).length);
+  } catch (error) {
+    failed(error);
+  }
+}
+
+async function more() {
+  try {
+    const data = await page(state.shown, PAGE_SIZE);
+    show(data.episodes || [], { append: true });
+    if (typeof data.total === "number") state.total = data.total;
+    else if ((data.episodes || []).length < PAGE_SIZE) state.total = state.shown + (data.episodes || []).length;
+    summarize(state.shown + (data.episodes || []).length);
+  } catch (error) {
+    failed(error);
+  }
+}
+
+/** The user's tags for the tag box's suggestions and the tag editor (empty when the API has none). */
+export async function loadTags() {
+  try {
+    const { data } = await call("GET", "/api/tags");
+    state.tags = Array.isArray(data.tags) ? data.tags : [];
+  } catch (error) {
+    if (error.status === 401) return failed(error);
+    state.tags = [];
+  }
+  $("tag-names").replaceChildren(...state.tags.map((tag) => el("option", { value: tag.name })));
+}
+
+/** Wires the filters and the "show more" button; `signedOut` is called when the token is refused. */
+export function setUpList(signedOut) {
+  onSignedOut = signedOut;
+  let typing = 0;
+  $("filters").addEventListener("input", () => {
+    clearTimeout(typing);
+    typing = setTimeout(() => { state.shown = 0; reload(); }, 250);
+  });
+  $("filters").addEventListener("submit", (event) => event.preventDefault());
+  // The tags are fetched when first wanted, not on every page load.
+  $("filters").elements.tag.addEventListener("focus", loadTags, { once: true });
+  $("more").addEventListener("click", more);
+}

@@ -1,0 +1,123 @@
+"""Working through the list in the browser: watched, favourite, priority, tags, delete with undo, the bin.
+
+These use the list-management routes of issue 13 (PATCH/DELETE /api/episodes/{id}, POST …/restore,
+/api/tags) through the local stack, as a person would from the page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Locator, Page, expect
+
+from tests.browser.browser import Watched
+from tests.browser.conftest import sign_in
+from tests.browser.test_page import video
+from tests.support.origin import OriginServer
+from tests.support.stack import StackProcess
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def added(stack: StackProcess, origin: OriginServer, request: pytest.FixtureRequest) -> Iterator[str]:
+    """One freshly added video with a title of its own (the test's name), unwatched and not a favourite."""
+    title = f"Manage {request.node.name}"
+    status, answer = stack.request(
+        "POST", "/api/shortcuts/add-episode?wait=20", {"url": video(origin, request.node.name, title)}
+    )
+    assert status == 200 and answer["status"] == "added", answer
+    yield title
+
+
+def card(page: Page, title: str) -> Locator:
+    return page.locator("#episodes .episode").filter(has=page.locator(".title", has_text=title))
+
+
+def test_marking_watched_takes_it_off_the_unwatched_list(
+    watched: Watched, stack: StackProcess, added: str
+) -> None:
+    page = watched.page
+    sign_in(page, stack)
+    expect(page.get_by_label("Watched")).to_have_value("false")
+    expect(card(page, added)).to_have_count(1)
+
+    card(page, added).get_by_role("button", name="Mark watched").click()
+
+    expect(card(page, added)).to_have_count(0)
+    page.get_by_label("Watched").select_option("true")
+    expect(card(page, added).get_by_role("button", name="Mark unwatched")).to_be_visible()
+    _, listing = stack.request("GET", "/api/episodes?watched=true&limit=500")
+    assert added in [e["title"] for e in listing["episodes"]]
+    assert watched.unexpected_errors() == []
+
+
+def test_delete_then_undo_puts_it_back(watched: Watched, stack: StackProcess, added: str) -> None:
+    page = watched.page
+    sign_in(page, stack)
+
+    card(page, added).get_by_role("button", name="Delete").click()
+
+    expect(card(page, added)).to_have_count(0)
+    page.locator("#toast").get_by_role("button", name="Undo").click()
+    expect(card(page, added)).to_have_count(1)
+    _, listing = stack.request("GET", "/api/episodes?limit=500")
+    assert added in [e["title"] for e in listing["episodes"]]
+    assert watched.unexpected_errors() == []
+
+
+def test_a_deleted_episode_is_restored_from_the_bin(
+    watched: Watched, stack: StackProcess, added: str
+) -> None:
+    page = watched.page
+    sign_in(page, stack)
+    card(page, added).get_by_role("button", name="Delete").click()
+    expect(card(page, added)).to_have_count(0)
+
+    page.get_by_label("Bin").check()
+    card(page, added).get_by_role("button", name="Restore").click()
+
+    expect(card(page, added)).to_have_count(0)
+    page.get_by_label("Bin").uncheck()
+    expect(card(page, added)).to_have_count(1)
+    assert watched.unexpected_errors() == []
+
+
+def test_a_favourite_shows_under_the_favourites_filter(
+    watched: Watched, stack: StackProcess, added: str
+) -> None:
+    page = watched.page
+    sign_in(page, stack)
+
+    card(page, added).get_by_role("button", name="☆ Favourite").click()
+
+    expect(card(page, added).get_by_role("button", name="★ Favourite")).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    page.get_by_label("Favourites").check()
+    expect(card(page, added)).to_have_count(1)
+    expect(page.locator("#episodes .episode")).to_have_count(
+        len([e for e in stack.request("GET", "/api/episodes?favorite=true&limit=500")[1]["episodes"]])
+    )
+    assert watched.unexpected_errors() == []
+
+
+def test_priority_and_tags_are_changed_from_the_card(
+    watched: Watched, stack: StackProcess, added: str
+) -> None:
+    page = watched.page
+    sign_in(page, stack)
+
+    card(page, added).get_by_label(f"Priority of {added}").select_option("high")
+    expect(card(page, added).get_by_label(f"Priority of {added}")).to_have_value("high")
+    card(page, added).get_by_role("button", name="Tags").click()
+    card(page, added).get_by_label(f"Tags of {added}").fill("later, music")
+    card(page, added).get_by_role("button", name="Save tags").click()
+
+    expect(card(page, added).locator(".tag")).to_have_text(["later", "music"])
+    _, listing = stack.request("GET", "/api/episodes?limit=500")
+    (mine,) = [e for e in listing["episodes"] if e["title"] == added]
+    assert mine["priority"] == "high"
+    assert sorted(t["name"] for t in mine["tags"]) == ["later", "music"]
+    assert watched.unexpected_errors() == []
