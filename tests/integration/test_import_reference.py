@@ -12,7 +12,6 @@ import pytest
 from tests.support.db import snapshot
 from tests.support.lambda_env import LambdaWorld, create_user
 from tests.support.reference_db import ReferenceFixture, build_reference_db, create_reference_schema
-from watcharr.adapters.query_client import InProcessQueryClient
 from watcharr.adapters.queues import QueuePublisher
 from watcharr.adapters.reference_db import (
     NotAReferenceDatabase,
@@ -21,6 +20,7 @@ from watcharr.adapters.reference_db import (
     unix_seconds_to_iso,
 )
 from watcharr.domain.tokens import hash_token
+from watcharr.local.container import InProcessQueryClient
 from watcharr.logic.importing import (
     ReferenceImportSent,
     import_reference_db,
