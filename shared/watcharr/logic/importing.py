@@ -35,9 +35,9 @@ from watcharr.adapters.query_client import QueryClient
 from watcharr.adapters.queues import QueuePublisher
 from watcharr.adapters.reference_db import open_reference_db
 from watcharr.domain.export import ExportFormat, export_episodes
+from watcharr.domain.links.cleaning import UnsupportedLink
 from watcharr.domain.opml import parse_opml
 from watcharr.domain.takeout import read_takeout
-from watcharr.domain.links.cleaning import UnsupportedLink
 from watcharr.logic.ingest import JobPlan, LinkRequest, new_job_id, plan_job, submit_job
 from watcharr.logic.podcasts import feed_link, plan_subscription, subscriptions
 from watcharr.models.imports import ImportedUser, TakeoutContents
