@@ -33,7 +33,7 @@ from typing import Any
 from watcharr import limits
 from watcharr.adapters.query_client import QueryClient
 from watcharr.adapters.queues import QueuePublisher
-from watcharr.adapters.reference_db import open_reference_db
+from watcharr.adapters.reference_db import ReferenceDatabase, open_reference_db
 from watcharr.domain.export import ExportFormat, export_episodes
 from watcharr.domain.links.cleaning import UnsupportedLink
 from watcharr.domain.opml import parse_opml
@@ -90,7 +90,9 @@ def reference_import_messages(
     return _chunk_messages(reference, sent)
 
 
-def _chunk_messages(reference: Any, sent: ReferenceImportSent) -> Iterator[ReferenceChunkImported]:
+def _chunk_messages(
+    reference: ReferenceDatabase, sent: ReferenceImportSent
+) -> Iterator[ReferenceChunkImported]:
     with reference:
         for user in reference.users():
             import_id = reference_import_id(user)
