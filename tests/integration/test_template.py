@@ -102,13 +102,17 @@ def _artifact_key(logical_id: str) -> str:
 @pytest.fixture(scope="module")
 def translated() -> dict[str, Any]:
     """template.yaml as CloudFormation, with local code paths turned into S3 objects as `sam package` does."""
+    return _translate({})
+
+
+def _translate(parameters: dict[str, str]) -> dict[str, Any]:
     sam_template = yaml_parse(TEMPLATE.read_text(encoding="utf-8"))
     for logical_id, resource in sam_template["Resources"].items():
         properties = resource.get("Properties", {})
         for key in ("CodeUri", "ContentUri"):
             if key in properties:
                 properties[key] = f"s3://{ARTIFACT_BUCKET}/{_artifact_key(logical_id)}"
-    return transform(sam_template, {}, _NoManagedPolicyLookups())
+    return transform(sam_template, parameters, _NoManagedPolicyLookups())
 
 
 def _resources_of(template: dict[str, Any], type_: str) -> dict[str, dict[str, Any]]:
@@ -313,7 +317,6 @@ def test_environment_wires_each_function_to_the_real_queues_and_query_function(s
         "QueryFunction": {},
         "PodcastSyncFunction": {**queues, **query},
     }
-    assert environment["PersisterFunction"]["WATCHARR_RESULTS_DLQ_URL"] == stack.created["ResultsDLQ"]
     assert stack.outputs["ExtractQueueUrl"] == extract_url
     assert stack.outputs["ResultsQueueUrl"] == results_url
 
@@ -344,13 +347,9 @@ def test_only_the_efs_functions_sit_in_the_vpc_across_two_zones(stack: MotoStack
 
 def test_functions_reach_efs_over_nfs_only(translated: dict[str, Any], stack: MotoStack) -> None:
     # moto's CloudFormation drops SecurityGroupEgress, so the functions' egress is read from the template.
-    egress = translated["Resources"]["LambdaSecurityGroup"]["Properties"]["SecurityGroupEgress"]
-    # NFS to EFS, and HTTPS to the SQS endpoint (the persister's move to the results DLQ), in the VPC only.
-    assert {(rule["IpProtocol"], rule["FromPort"], rule["ToPort"]) for rule in egress} == {
-        ("tcp", 2049, 2049),
-        ("tcp", 443, 443),
-    }
-    assert all(rule["CidrIp"] == {"Fn::GetAtt": ["Vpc", "CidrBlock"]} for rule in egress)
+    (egress,) = translated["Resources"]["LambdaSecurityGroup"]["Properties"]["SecurityGroupEgress"]
+    assert (egress["IpProtocol"], egress["FromPort"], egress["ToPort"]) == ("tcp", 2049, 2049)
+    assert egress["CidrIp"] == {"Fn::GetAtt": ["Vpc", "CidrBlock"]}
     (efs_group,) = stack.ec2.describe_security_groups(GroupIds=[stack.created["EfsSecurityGroup"]])[
         "SecurityGroups"
     ]
@@ -359,22 +358,10 @@ def test_functions_reach_efs_over_nfs_only(translated: dict[str, Any], stack: Mo
     assert [pair["GroupId"] for pair in ingress["UserIdGroupPairs"]] == [stack.created["LambdaSecurityGroup"]]
 
 
-def test_the_one_idle_cost_network_piece_is_an_sqs_endpoint_in_one_zone_for_the_dlq(
-    translated: dict[str, Any], stack: MotoStack
-) -> None:
+def test_no_idle_cost_network_pieces(translated: dict[str, Any], stack: MotoStack) -> None:
     types = {resource["Type"] for resource in translated["Resources"].values()}
-    assert not types & {"AWS::EC2::NatGateway", "AWS::EC2::InternetGateway"}
+    assert not types & {"AWS::EC2::NatGateway", "AWS::EC2::InternetGateway", "AWS::EC2::VPCEndpoint"}
     assert stack.ec2.describe_nat_gateways()["NatGateways"] == []
-    (endpoint,) = _resources_of(translated, "AWS::EC2::VPCEndpoint").values()
-    properties = endpoint["Properties"]
-    assert properties["VpcEndpointType"] == "Interface"
-    assert properties["ServiceName"] == {"Fn::Sub": "com.amazonaws.${AWS::Region}.sqs"}
-    assert properties["SubnetIds"] == [{"Ref": "PrivateSubnetA"}]
-    (statement,) = properties["PolicyDocument"]["Statement"]
-    assert (statement["Action"], statement["Resource"]) == (
-        ["sqs:SendMessage"],
-        {"Fn::GetAtt": ["ResultsDLQ", "Arn"]},
-    )
 
 
 def test_local_mode_creates_queues_with_the_attributes_cloudformation_gives_them(stack: MotoStack) -> None:
@@ -492,7 +479,7 @@ def test_both_dead_letter_queues_raise_an_alarm_on_the_first_message(translated:
     alarmed = set()
     alarms = _resources_of(translated, "AWS::CloudWatch::Alarm")
     poison = alarms.pop("PoisonMessageAlarm")["Properties"]
-    # The persister's own count of messages it moved to the results DLQ at once (logic/poison.py).
+    # The persister's own count of messages it recorded as dead letters at once (logic/poison.py).
     assert (poison["Namespace"], poison["MetricName"], poison["Statistic"]) == (
         "Watcharr",
         "PoisonMessages",
@@ -579,8 +566,33 @@ def test_who_may_send_and_invoke(translated: dict[str, Any]) -> None:
     senders = {"ApiFunction", "ExtractorFunction", "PodcastSyncFunction"}
     assert roles_granting("sqs:SendMessage", '"ExtractQueue"') == senders
     assert roles_granting("sqs:SendMessage", '"ResultsQueue"') == senders
-    assert roles_granting("sqs:SendMessage", '"ResultsDLQ"') == {"PersisterFunction"}
+    # The persister keeps poison messages in the database: no function sends to the results DLQ.
+    assert roles_granting("sqs:SendMessage", '"ResultsDLQ"') == set()
     assert roles_granting("lambda:InvokeFunction", '"QueryFunction"') == {
         "ApiFunction",
         "PodcastSyncFunction",
     }
+
+
+def _cors(translated: dict[str, Any]) -> Any:
+    (api,) = _resources_of(translated, "AWS::ApiGatewayV2::Api").values()
+    return api["Properties"]["Body"].get("x-amazon-apigateway-cors")
+
+
+def test_cors_comes_from_allowed_origins_and_is_off_when_empty(translated: dict[str, Any]) -> None:
+    assert translated["Parameters"]["AllowedOrigins"]["Default"] == ""
+    assert translated["Conditions"]["HasAllowedOrigins"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "AllowedOrigins"}, ""]}]
+    }
+    condition, _, none = _cors(translated)["Fn::If"]
+    assert (condition, none) == ("HasAllowedOrigins", {"Ref": "AWS::NoValue"})
+    # Deployed with origins, browsers on exactly those hosts may send the token header
+    origins = "https://app.example.com,https://bookmarklet.example.org"
+    with_origins = _translate({"AllowedOrigins": origins})
+    _, allowed, _ = _cors(with_origins)["Fn::If"]
+    assert allowed["allowOrigins"] == {"Fn::Split": [",", origins]}
+    assert "x-api-token" in allowed["allowHeaders"]
+    assert set(allowed["allowMethods"]) >= {"GET", "POST", "PATCH", "DELETE"}
+    pattern = re.compile(translated["Parameters"]["AllowedOrigins"]["AllowedPattern"])
+    assert pattern.fullmatch(origins) and pattern.fullmatch("")
+    assert not pattern.fullmatch("app.example.com") and not pattern.fullmatch("https://a.example, https://b")

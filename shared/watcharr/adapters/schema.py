@@ -183,7 +183,20 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE job_items ADD COLUMN retries INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE job_items ADD COLUMN retried_at TEXT;
     """,
-    # 3: moving in. What the reference app keeps beyond this schema (an episode's custom order and
+    # 3: results messages the persister can never apply, kept here (not sent to the results DLQ, which
+    # the persister cannot reach without an interface endpoint) so that they leave the queue at once.
+    # Keyed by the SQS message id: a redelivery of the same message is recorded once.
+    """
+    CREATE TABLE dead_letters (
+        message_id TEXT PRIMARY KEY,
+        body TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        type TEXT,
+        received_at TEXT NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX dead_letters_received ON dead_letters (received_at DESC);
+    """,
+    # 4: moving in. What the reference app keeps beyond this schema (an episode's custom order and
     # archive time, a tag's last use, a channel's and a tag link's time, an event's own id, title and
     # media type); the per-import report; and on job items the extras an import asks for (tags to add,
     # a watched time), applied when the item's episode lands.

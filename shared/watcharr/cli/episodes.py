@@ -31,7 +31,7 @@ def cmd_episodes_list(session: Session) -> int:
             str(e.get("type") or ""),
             str((e.get("channel") or {}).get("name") or ""),
             format_duration(e.get("duration")),
-            ", ".join(e.get("tags") or []),
+            ", ".join(tag["name"] for tag in e.get("tags") or []),
         ]
         for e in episodes
     ]

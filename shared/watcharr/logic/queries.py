@@ -15,6 +15,8 @@ from watcharr.models.queries import (
     ChannelView,
     CommandAnswer,
     CommandView,
+    DeadLetter,
+    DeadLettersAnswer,
     EpisodeAnswer,
     EpisodesAnswer,
     EpisodeView,
@@ -30,6 +32,7 @@ from watcharr.models.queries import (
     JobSummary,
     JobTotals,
     JobView,
+    ListDeadLetters,
     ListEpisodes,
     ListJobs,
     ListSubscriptions,
@@ -68,6 +71,7 @@ _EMPTY: dict[type, dict[str, Any]] = {
     ListSubscriptions: {"subscriptions": []},
     StaleItems: {"items": []},
     PartialEpisodes: {"episodes": []},
+    ListDeadLetters: {"dead_letters": [], "total": 0},
 }
 
 
@@ -201,3 +205,12 @@ def _(query: PartialEpisodes, store: ReadStore) -> PartialEpisodesAnswer:
 def _(query: GetImport, store: ReadStore) -> ImportAnswer:
     row = store.import_report(query.import_id)
     return ImportAnswer(found=row is not None, report=ImportReport(**row) if row else None)
+
+
+@_answer.register
+def _(query: ListDeadLetters, store: ReadStore) -> DeadLettersAnswer:
+    if query.message_id is not None:
+        row = store.dead_letter(query.message_id)
+        return DeadLettersAnswer(dead_letters=[DeadLetter(**row)] if row else [], total=1 if row else 0)
+    rows, total = store.dead_letters(query.limit, query.offset)
+    return DeadLettersAnswer(dead_letters=[DeadLetter(**row) for row in rows], total=total)

@@ -267,6 +267,19 @@ class ImportAnswer(_Answer):
     report: ImportReport | None = None
 
 
+class DeadLetter(_Row):
+    message_id: str
+    body: str
+    reason: str
+    type: str | None
+    received_at: str
+
+
+class DeadLettersAnswer(_Row):
+    dead_letters: list[DeadLetter]
+    total: int
+
+
 Answer = _Answer | _Row
 A = TypeVar("A", bound=_Answer | _Row)
 
@@ -387,6 +400,15 @@ class GetImport(_Query[ImportAnswer]):
     import_id: str
 
 
+class ListDeadLetters(_Query[DeadLettersAnswer]):
+    """Results messages the persister refused for good, newest first (or the one ``message_id``)."""
+
+    op: Literal["list_dead_letters"] = "list_dead_letters"
+    message_id: str | None = None
+    limit: int = Field(default=50, ge=1, le=500)
+    offset: int = Field(default=0, ge=0)
+
+
 Query = Annotated[
     Authenticate
     | UserByName
@@ -399,7 +421,8 @@ Query = Annotated[
     | ListSubscriptions
     | StaleItems
     | PartialEpisodes
-    | GetImport,
+    | GetImport
+    | ListDeadLetters,
     Field(discriminator="op"),
 ]
 QUERY: TypeAdapter[Query] = TypeAdapter(Query)
