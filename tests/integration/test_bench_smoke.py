@@ -29,7 +29,7 @@ def test_every_section_runs_and_writes_the_report_and_the_plot(tmp_path: Path) -
 
     # Then every section reports, each with numbers
     by_title = {r.title.split(".")[0]: r for r in results}
-    assert sorted(by_title) == ["1", "2", "3", "4", "5", "6", "7"]
+    assert sorted(by_title) == ["1", "2", "3", "4", "5", "6", "7", "8"]
     for result in results:
         assert any(isinstance(f.value, int | float) for f in result.figures), result.title
     # The ingest went through the stack and the baseline, and compares both with the limit

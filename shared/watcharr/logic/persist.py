@@ -12,6 +12,12 @@ from typing import Literal
 
 from watcharr.adapters.store import WriteStore
 from watcharr.logic.commands import apply_command
+from watcharr.logic.persist_import import (
+    add_imported_video,
+    apply_reference_chunk,
+    apply_watch_history,
+    is_import_item,
+)
 from watcharr.models.messages import (
     Command,
     EpisodeExtracted,
@@ -21,11 +27,13 @@ from watcharr.models.messages import (
     ItemRequeued,
     JobCreated,
     JobItemsAdded,
+    ReferenceChunkImported,
     ResultMessage,
     SubscriptionAdded,
     SubscriptionRemoved,
     TokenRotated,
     UserCreated,
+    WatchHistoryImported,
 )
 from watcharr.observability import logger
 
@@ -72,6 +80,16 @@ def _(message: Command, store: WriteStore) -> None:
 
 
 @_apply.register
+def _(message: ReferenceChunkImported, store: WriteStore) -> None:
+    apply_reference_chunk(store, message)
+
+
+@_apply.register
+def _(message: WatchHistoryImported, store: WriteStore) -> None:
+    apply_watch_history(store, message)
+
+
+@_apply.register
 def _(message: UserCreated, store: WriteStore) -> None:
     if not store.insert_user(message.username, message.token_hash, message.at):
         logger.warning("user already exists; token unchanged", extra={"username": message.username})
@@ -112,7 +130,10 @@ def _(message: EpisodeExtracted, store: WriteStore) -> None:
     if item is not None and item["state"] in ("added", "restored"):
         # A second result for a finished item (the reconciler re-queued it while the first was in flight).
         return
-    outcome, episode_id = restore_or_insert_episode(store, message)
+    if item is not None and is_import_item(item):
+        outcome, episode_id = add_imported_video(store, message, item)
+    else:
+        outcome, episode_id = restore_or_insert_episode(store, message)
     if item is not None:
         store.finish_item(
             item["id"],

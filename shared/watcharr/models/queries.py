@@ -242,6 +242,33 @@ class PartialEpisodesAnswer(_Row):
     episodes: list[PartialEpisode]
 
 
+class ImportReport(_Answer):
+    """What an import brought: counts so far, and each row left out with its reason."""
+
+    id: str
+    source: str
+    user_id: int | None
+    user_outcome: Literal["created", "merged"] | None
+    chunks: int
+    episodes_imported: int
+    episodes_merged: int
+    tags_imported: int
+    tags_merged: int
+    channels: int
+    tag_links: int
+    events: int
+    watched_marked: int
+    not_on_list: int
+    skipped: list[str]
+    created_at: str
+    updated_at: str
+
+
+class ImportAnswer(_Answer):
+    found: bool
+    report: ImportReport | None = None
+
+
 class DeadLetter(_Row):
     message_id: str
     body: str
@@ -368,6 +395,13 @@ class PartialEpisodes(_Query[PartialEpisodesAnswer]):
     limit: int = 200
 
 
+class GetImport(_Query[ImportAnswer]):
+    """An import's report, by the id the importer gave it; not found until its first message applied."""
+
+    op: Literal["get_import"] = "get_import"
+    import_id: str
+
+
 class ListDeadLetters(_Query[DeadLettersAnswer]):
     """Results messages the persister refused for good, newest first (or the one ``message_id``)."""
 
@@ -389,6 +423,7 @@ Query = Annotated[
     | ListSubscriptions
     | StaleItems
     | PartialEpisodes
+    | GetImport
     | ListDeadLetters,
     Field(discriminator="op"),
 ]
