@@ -714,7 +714,7 @@ RAW_CONTROLS = ("\x1b", "\x07", "\x9b", "\u202e", "\r")
 
 
 def test_control_and_bidi_characters_from_a_page_never_reach_the_terminal(run: Any, api: FakeApi) -> None:
-    episode = {"title": HOSTILE, "type": "video", "channel": {"name": HOSTILE}, "tags": [HOSTILE]}
+    episode = {"title": HOSTILE, "type": "video", "channel": {"name": HOSTILE}, "tags": [{"id": 1, "name": HOSTILE, "color": None}]}
     api.reply("GET", "/api/episodes", (200, {"success": True, "episodes": [episode]}))
     item = {"state": "failed", "url": "https://example.com/v", "title": HOSTILE, "reason": HOSTILE}
     job = {"jobId": JOB_ID, "status": "done", "total": 1, "done": 1, "totals": {"failed": 1}, "items": [item]}
