@@ -18,8 +18,16 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from watcharr.adapters.query_client import QueryFailed, query_client_for
-from watcharr.api import answers, routes_episodes, routes_jobs, routes_links, routes_podcasts
-from watcharr.api.guard import DOCS_PATH, OPENAPI_PATH, USER_KEY, Admitted, admit
+from watcharr.api import (
+    answers,
+    routes_commands,
+    routes_episodes,
+    routes_jobs,
+    routes_links,
+    routes_podcasts,
+    routes_tags,
+)
+from watcharr.api.guard import DOCS_PATH, OPENAPI_PATH, USER_KEY, Admitted, admit, reject_unknown_query
 from watcharr.logic.auth import Authenticator
 from watcharr.observability import logger, metrics, tracer
 from watcharr.settings import get_settings
@@ -30,7 +38,10 @@ API_VERSION = "1.0.0"
 API_TOKEN = {"apiToken": APIKey(name="X-API-Token", in_=APIKeyIn.header, description="64 hex characters")}
 
 app = APIGatewayHttpResolver(enable_validation=True)
-for resource in (routes_links, routes_jobs, routes_episodes, routes_podcasts, web_routes):
+app.use(middlewares=[reject_unknown_query])
+for resource in (
+    routes_links, routes_jobs, routes_episodes, routes_tags, routes_commands, routes_podcasts, web_routes
+):
     app.include_router(resource.router)
 
 

@@ -213,3 +213,31 @@ def test_an_apple_show_in_share_text_subscribes_and_a_feed_url_keeps_its_query(
         "https://podcasts.apple.com/gb/podcast/id123456789",
         feed,
     ]
+
+
+def test_a_subscription_is_followed_until_its_first_sync_is_done(
+    lambda_world: LambdaWorld, token: str
+) -> None:
+    from watcharr.adapters.queues import QueuePublisher
+    from watcharr.models.messages import FeedChecked
+
+    other = create_user(lambda_world, "bob")
+    status, body = lambda_world.call_api(
+        "POST", "/api/podcasts", body={"feedUrl": "https://feeds.example.com/show.xml"}, token=token
+    )
+    assert status == 202
+    path = f"/api/podcasts/{body['subscriptionId']}"
+    # Until the writer has it, it is not there yet
+    assert lambda_world.call_api("GET", path, token=token)[0] == 404
+    lambda_world.run_persister()
+    status, followed = lambda_world.call_api("GET", path, token=token)
+    assert (status, followed["podcast"]["lastSyncAt"], followed["podcast"]["lastStatus"]) == (200, None, None)
+    # Once the first sync's result is written, it says how the sync went
+    QueuePublisher(
+        lambda_world.queue_urls["ExtractQueue"], lambda_world.queue_urls["ResultsQueue"], lambda_world.sqs
+    ).send_results([FeedChecked(subscription_id=body["subscriptionId"], status="updated", title="A show")])
+    lambda_world.run_persister()
+    _, followed = lambda_world.call_api("GET", path, token=token)
+    assert (followed["podcast"]["lastStatus"], followed["podcast"]["title"]) == ("updated", "A show")
+    assert followed["podcast"]["lastSyncAt"] is not None
+    assert lambda_world.call_api("GET", path, token=other)[0] == 404

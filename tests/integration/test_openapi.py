@@ -25,7 +25,18 @@ def test_document_lists_every_route() -> None:
         "/api/episodes",
         "/api/podcasts",
         "/api/podcasts/{subscription_id}",
+        "/api/episodes/{episode_id}",
+        "/api/episodes/{episode_id}/restore",
+        "/api/episodes/archive-watched",
+        "/api/episodes/restore-all",
+        "/api/tags",
+        "/api/tags/{tag_id}",
+        "/api/commands/{command_id}",
+        "/api/jobs",
+        "/api/jobs/{job_id}/retry",
     }
+    assert set(paths["/api/episodes/{episode_id}"]) == {"get", "patch", "delete"}
+    assert set(paths["/api/tags/{tag_id}"]) == {"patch", "delete"}
 
 
 def test_served_at_api_openapi_json_and_docs_page(lambda_world: LambdaWorld) -> None:

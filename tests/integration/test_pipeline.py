@@ -52,7 +52,7 @@ def test_batch_of_twenty_with_bad_links_and_duplicates(
     titles = sorted(e["title"] for e in listing["episodes"])
     assert titles == sorted(f"Video {i}" for i in range(15))
     by_title = {e["title"]: e for e in listing["episodes"]}
-    assert by_title["Video 1"]["tags"] == ["again"]
+    assert [tag["name"] for tag in by_title["Video 1"]["tags"]] == ["again"]
     assert by_title["Video 3"]["duration"] == 63
     assert lambda_world.queue_depth("ExtractQueue") == lambda_world.queue_depth("ResultsQueue") == 0
 

@@ -102,13 +102,17 @@ def _artifact_key(logical_id: str) -> str:
 @pytest.fixture(scope="module")
 def translated() -> dict[str, Any]:
     """template.yaml as CloudFormation, with local code paths turned into S3 objects as `sam package` does."""
+    return _translate({})
+
+
+def _translate(parameters: dict[str, str]) -> dict[str, Any]:
     sam_template = yaml_parse(TEMPLATE.read_text(encoding="utf-8"))
     for logical_id, resource in sam_template["Resources"].items():
         properties = resource.get("Properties", {})
         for key in ("CodeUri", "ContentUri"):
             if key in properties:
                 properties[key] = f"s3://{ARTIFACT_BUCKET}/{_artifact_key(logical_id)}"
-    return transform(sam_template, {}, _NoManagedPolicyLookups())
+    return transform(sam_template, parameters, _NoManagedPolicyLookups())
 
 
 def _resources_of(template: dict[str, Any], type_: str) -> dict[str, dict[str, Any]]:
@@ -584,3 +588,27 @@ def test_who_may_send_and_invoke(translated: dict[str, Any]) -> None:
         "ApiFunction",
         "PodcastSyncFunction",
     }
+
+
+def _cors(translated: dict[str, Any]) -> Any:
+    (api,) = _resources_of(translated, "AWS::ApiGatewayV2::Api").values()
+    return api["Properties"]["Body"].get("x-amazon-apigateway-cors")
+
+
+def test_cors_comes_from_allowed_origins_and_is_off_when_empty(translated: dict[str, Any]) -> None:
+    assert translated["Parameters"]["AllowedOrigins"]["Default"] == ""
+    assert translated["Conditions"]["HasAllowedOrigins"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "AllowedOrigins"}, ""]}]
+    }
+    condition, _, none = _cors(translated)["Fn::If"]
+    assert (condition, none) == ("HasAllowedOrigins", {"Ref": "AWS::NoValue"})
+    # Deployed with origins, browsers on exactly those hosts may send the token header
+    origins = "https://app.example.com,https://bookmarklet.example.org"
+    with_origins = _translate({"AllowedOrigins": origins})
+    _, allowed, _ = _cors(with_origins)["Fn::If"]
+    assert allowed["allowOrigins"] == {"Fn::Split": [",", origins]}
+    assert "x-api-token" in allowed["allowHeaders"]
+    assert set(allowed["allowMethods"]) >= {"GET", "POST", "PATCH", "DELETE"}
+    pattern = re.compile(translated["Parameters"]["AllowedOrigins"]["AllowedPattern"])
+    assert pattern.fullmatch(origins) and pattern.fullmatch("")
+    assert not pattern.fullmatch("app.example.com") and not pattern.fullmatch("https://a.example, https://b")

@@ -454,7 +454,7 @@ def test_episodes_list_passes_filters_and_prints_a_table(run: Any, api: FakeApi)
             "title": "Episode 12: a long talk",
             "type": "podcast",
             "duration": 3725,
-            "tags": ["later", "talks"],
+            "tags": [{"id": 1, "name": "later", "color": None}, {"id": 2, "name": "talks", "color": None}],
             "channel": {"name": "The Show"},
         },
         {"title": "Short", "type": "podcast", "duration": 59, "tags": [], "channel": None},

@@ -76,8 +76,13 @@ def validation_error(errors: Sequence[Any]) -> Response[Any]:
         loc = tuple(err.get("loc", ()))
         if len(loc) == 2 and loc[0] == "path" and str(loc[1]).endswith("_id"):
             return error(404, f"no such {str(loc[1]).removesuffix('_id').replace('_', ' ')}")
-    sentences = list(dict.fromkeys(_sentence(err) for err in problems))
-    return error(422, "; ".join(sentences[:10]) or "the request is not valid")
+    return error(422, describe(problems))
+
+
+def describe(errors: Sequence[Any]) -> str:
+    """pydantic's findings as at most ten sentences, each said once."""
+    sentences = list(dict.fromkeys(_sentence(err) for err in errors))
+    return "; ".join(sentences[:10]) or "the request is not valid"
 
 
 def _sentence(err: dict[str, Any]) -> str:
@@ -119,6 +124,12 @@ def _sentence(err: dict[str, Any]) -> str:
     elif kind in ("model_type", "model_attributes_type", "dict_type"):
         text = f"{what} must be a JSON object" + (
             ' like {"url": "…"}' if entry is not None or not field else ""
+        )
+    elif kind == "string_pattern_mismatch":
+        text = (
+            f"{what} must be a colour like #ff8800"
+            if field == "color"
+            else f"{what} is not in a form this API reads"
         )
     elif kind == "list_type":
         text = 'the body must be a JSON list of objects like {"url": "…"}'

@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from email.message import Message
 from typing import Any
 
-from aws_lambda_powertools.event_handler import content_types
+from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import BaseRouter
 
 from watcharr import limits
 from watcharr.adapters.query_client import QueryFailed
-from watcharr.api.answers import UNAVAILABLE, plain_error
+from watcharr.api.answers import UNAVAILABLE, error, plain_error
 from watcharr.logic.auth import NotAuthenticated, User
 from watcharr.observability import logger
 from watcharr.web.routes import is_page_path
@@ -52,9 +52,31 @@ class Admitted:
 def admit(event: Any, user_for: Callable[[str | None], User]) -> Admitted | dict[str, Any]:
     """The event to route and its caller, or the refusal to send back instead (an HTTP API answer)."""
     try:
+        if _method_and_path(event)[0] == "OPTIONS":
+            # A CORS preflight carries no token; the HttpApi's CorsConfiguration answers it on AWS,
+            # and one that reaches the function anyway is answered empty rather than refused.
+            return {"statusCode": 204, "headers": {}, "body": "", "isBase64Encoded": False}
         return _admit(event, user_for)
     except Refused as exc:
         return plain_error(exc.status, exc.reason)
+
+
+def reject_unknown_query(
+    app: BaseRouter, next_middleware: Callable[[BaseRouter], Response[Any]]
+) -> Response[Any]:
+    """Every route's middleware: a query parameter the route does not take is a 422, not silence.
+
+    The route the resolver matched is in its context under ``_route`` (powertools sets it before the
+    middlewares run); its query parameters are those of the route's function, by their public names.
+    """
+    route = app.context.get("_route")
+    known = {param.alias for param in route.dependant.query_params} if route is not None else set()
+    unknown = sorted(set(app.current_event.query_string_parameters or {}) - known)
+    if unknown:
+        names = ", ".join(unknown)
+        takes = ", ".join(sorted(known)) or "none"
+        return error(422, f"unknown query parameter {names} (this route takes: {takes})")
+    return next_middleware(app)
 
 
 def caller(router: BaseRouter) -> User:
@@ -62,9 +84,7 @@ def caller(router: BaseRouter) -> User:
     return router.context[USER_KEY]
 
 
-def _admit(event: Any, user_for: Callable[[str | None], User]) -> Admitted:
-    if not isinstance(event, dict):
-        raise Refused(400, "not an HTTP API request")
+def _admit(event: dict[str, Any], user_for: Callable[[str | None], User]) -> Admitted:
     method, path = _method_and_path(event)
     headers = _text_headers(event.get("headers"))
     query = _text_query(event.get("queryStringParameters"))
@@ -84,8 +104,10 @@ def _admit(event: Any, user_for: Callable[[str | None], User]) -> Admitted:
     return Admitted(_prepared(event, headers, query, body), user)
 
 
-def _method_and_path(event: dict[str, Any]) -> tuple[str, str]:
+def _method_and_path(event: Any) -> tuple[str, str]:
     """What the resolver routes on; a harness or another integration may leave either out."""
+    if not isinstance(event, dict):
+        raise Refused(400, "not an HTTP API request")
     context = event.get("requestContext")
     http = context.get("http") if isinstance(context, dict) else None
     method = http.get("method") if isinstance(http, dict) else None

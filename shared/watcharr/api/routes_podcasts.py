@@ -14,10 +14,12 @@ from watcharr.api.answers import answer, documented, error
 from watcharr.api.guard import caller
 from watcharr.domain.links.cleaning import UnsupportedLink
 from watcharr.logic import podcasts
-from watcharr.models.api import PodcastsAnswer, SubscribeBody, SubscriptionAnswer
+from watcharr.models.api import PodcastAnswer, PodcastsAnswer, SubscribeBody, SubscriptionAnswer
 from watcharr.settings import get_settings
 
 router = Router()
+
+SubscriptionId = Annotated[str, Path(pattern=r"^[0-9a-f]{20}$")]
 
 
 @router.post(
@@ -50,10 +52,23 @@ def list_podcasts() -> Response[Any]:
     return answer(200, PodcastsAnswer(success=True, podcasts=mine))
 
 
+@router.get(
+    "/api/podcasts/<subscription_id>",
+    responses=documented({200: ("The subscription and how its last sync went", PodcastAnswer)}),
+)
+def get_podcast(subscription_id: SubscriptionId) -> Response[Any]:
+    """Follow a subscription: its last sync time and status (the first sync's backfill included)."""
+    mine = podcasts.subscriptions(query_client_for(get_settings()), caller(router).id)
+    found = next((sub for sub in mine if sub["id"] == subscription_id), None)
+    if found is None:
+        return error(404, "no such subscription (one just accepted may need a moment to appear)")
+    return answer(200, PodcastAnswer(success=True, podcast=found))
+
+
 @router.delete(
     "/api/podcasts/<subscription_id>", responses=documented({200: ("Unsubscribed", SubscriptionAnswer)})
 )
-def unsubscribe(subscription_id: Annotated[str, Path(pattern=r"^[0-9a-f]{20}$")]) -> Response[Any]:
+def unsubscribe(subscription_id: SubscriptionId) -> Response[Any]:
     """Stop syncing a feed; the episodes already on the list stay."""
     if not podcasts.unsubscribe(
         query_client_for(get_settings()), publisher_for(get_settings()), caller(router).id, subscription_id

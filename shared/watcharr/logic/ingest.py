@@ -12,6 +12,7 @@ import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from watcharr.adapters.query_client import QueryClient
@@ -26,12 +27,13 @@ from watcharr.models.messages import (
     JobCreated,
     JobItemsAdded,
     JobItemSpec,
+    JobRetried,
     JobSource,
     ResultMessage,
     YouTubeBatchEntry,
     utc_now,
 )
-from watcharr.models.queries import GetJob
+from watcharr.models.queries import GetJob, JobView
 from watcharr.settings import get_settings
 
 # 50 items of at most ~4 KiB each keep every job message far below the SQS size limit.
@@ -40,8 +42,11 @@ ITEMS_PER_MESSAGE = 50
 
 @dataclass(frozen=True)
 class LinkRequest:
+    """A link to add, or (``refused``) why the entry that stood for one cannot be read."""
+
     text: str
     tag: str | None = None
+    refused: str | None = None
 
 
 @dataclass
@@ -73,6 +78,9 @@ def plan_job(
     at = utc_now()
     items: list[JobItemSpec] = []
     for link in links:
+        if link.refused is not None:
+            plan.results.append(LinkResult(url=link.text, status="NOK", reason=link.refused))
+            continue
         try:
             media = normalize_link(link.text)
         except UnsupportedLink as exc:
@@ -196,3 +204,59 @@ def added_answer(query: QueryClient, user_id: int, plan: JobPlan, seconds: float
         ),
         error=item["reason"],
     )
+
+
+@dataclass(frozen=True)
+class RetryPlan:
+    retried: JobRetried
+    requests: list[ExtractRequest]
+
+
+def plan_retry(user_id: int, job: JobView, command_id: str) -> RetryPlan | None:
+    """The retry of a job's failed items: the command first, then each item's new ExtractRequest.
+
+    None when no item failed. The requests are timed after the command, so the persister takes their
+    results for the new attempt and any late result of the old one as stale (logic.persist).
+    """
+    failed = [item for item in job.items if item.state == "failed"]
+    if not failed:
+        return None
+    retried_at = datetime.now(UTC)
+    retried = JobRetried(
+        at=_timestamp(retried_at),
+        command_id=command_id,
+        user_id=user_id,
+        job_id=job.job_id,
+        item_ids=[item.id for item in failed],
+    )
+    at = _timestamp(retried_at + timedelta(milliseconds=1))
+    requests = [
+        ExtractRequest(
+            at=at,
+            user_id=user_id,
+            job_id=job.job_id,
+            item_id=item.id,
+            url=item.url,
+            kind=item.kind,  # type: ignore[arg-type]
+            media_key=_media_key(item.url),
+        )
+        for item in failed
+    ]
+    return RetryPlan(retried=retried, requests=requests)
+
+
+def submit_retry(publisher: QueuePublisher, plan: RetryPlan) -> None:
+    """The retry reaches the writer before any result of the new attempts can."""
+    publisher.send_results([plan.retried])
+    publisher.send_extract_requests(plan.requests)
+
+
+def _timestamp(moment: datetime) -> str:
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _media_key(url: str) -> str | None:
+    try:
+        return normalize_link(url).media_key
+    except UnsupportedLink:
+        return None

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    field_validator,
+    model_validator,
+)
 
 from watcharr import limits
+from watcharr.models.messages import CommandId, LikeStatus, Priority, TagColor, WatchStatus
 
 # The url field may carry a whole share-sheet text around the link, so it may be longer than a URL.
 MAX_SHARE_TEXT_LENGTH = 2 * limits.MAX_URL_LENGTH
@@ -134,6 +144,12 @@ class ChannelView(BaseModel):
     url: str | None
 
 
+class TagRef(BaseModel):
+    id: int
+    name: str
+    color: str | None
+
+
 class EpisodeView(BaseModel):
     id: int
     type: Literal["video", "podcast"]
@@ -146,22 +162,171 @@ class EpisodeView(BaseModel):
     uploadDate: str | None
     publishedDate: str | None
     viewCount: int | None
+    channel: ChannelView | None
     watched: bool
-    watchStatus: str
+    watchStatus: WatchStatus
     favorite: bool
+    priority: Priority
+    likeStatus: LikeStatus
+    notes: str | None
+    isArchived: bool
+    isDeleted: bool
     isShort: bool
     partialMetadata: bool
-    tags: list[str]
-    channel: ChannelView | None
     createdAt: str
     updatedAt: str
+    tags: list[TagRef]
+
+    @classmethod
+    def from_query(cls, episode: dict[str, object]) -> EpisodeView:
+        """The API's view of an episode as the QueryFunction answers it (tags with their ids)."""
+        return cls.model_validate({**episode, "tags": episode["tagDetails"]})
 
 
 class EpisodesAnswer(BaseModel):
     success: bool
     episodes: list[EpisodeView]
+    total: int
     limit: int
     offset: int
+
+
+class EpisodeAnswer(BaseModel):
+    success: bool
+    episode: EpisodeView
+
+
+class EpisodePatchBody(_Body):
+    """A PATCH of an episode: only the fields sent change; ``notes: null`` clears the notes."""
+
+    watched: StrictBool = False
+    watchStatus: WatchStatus = "unwatched"
+    favorite: StrictBool = False
+    priority: Priority = "none"
+    likeStatus: LikeStatus = "none"
+    notes: StrictStr | None = Field(default=None, max_length=limits.MAX_NOTES_LENGTH)
+    isArchived: StrictBool = False
+    tagIds: list[StrictInt] = Field(default_factory=list, max_length=limits.MAX_TAGS_PER_EPISODE)
+
+    @model_validator(mode="after")
+    def _changes_something(self) -> EpisodePatchBody:
+        if not self.model_fields_set:
+            raise ValueError("send at least one field to change")
+        if {"watched", "watchStatus"} <= self.model_fields_set and self.watched != (
+            self.watchStatus == "watched"
+        ):
+            raise ValueError("watched and watchStatus disagree")
+        return self
+
+    def changes(self) -> dict[str, object]:
+        """The fields sent, named as the EpisodeUpdated message names them."""
+        names = {"watchStatus": "watch_status", "likeStatus": "like_status", "isArchived": "is_archived"}
+        names["tagIds"] = "tag_ids"
+        return {names.get(field, field): getattr(self, field) for field in self.model_fields_set}
+
+
+TagNameText = Annotated[StrictStr, Field(min_length=1, max_length=limits.MAX_TAG_LENGTH)]
+
+
+def _clean_tag_name(value: str | None) -> str | None:
+    cleaned = _clean_tag(value)
+    if value is not None and cleaned is None:
+        raise ValueError("name must not be empty")
+    return cleaned
+
+
+class TagBody(_Body):
+    name: TagNameText
+    color: TagColor | None = Field(default=None, description="#rrggbb, or null for none")
+
+    _name = field_validator("name")(_clean_tag_name)
+
+
+class TagPatchBody(_Body):
+    """Rename or recolour a tag; ``color: null`` clears the colour."""
+
+    name: TagNameText = ""
+    color: TagColor | None = None
+
+    _name = field_validator("name")(_clean_tag_name)
+
+    @model_validator(mode="after")
+    def _changes_something(self) -> TagPatchBody:
+        if not self.model_fields_set:
+            raise ValueError("send name or color")
+        return self
+
+
+class TagView(TagRef):
+    episodeCount: int
+    createdAt: str
+
+
+class TagsAnswer(BaseModel):
+    success: bool
+    tags: list[TagView]
+
+
+class CommandAccepted(BaseModel):
+    """A change was queued for the writer; ``GET /api/commands/{commandId}`` shows what became of it."""
+
+    success: Literal[True] = True
+    commandId: CommandId
+
+
+class EpisodeChanged(CommandAccepted):
+    """The change was applied within ``wait``: the episode as it is now (null once permanently gone)."""
+
+    episode: EpisodeView | None
+
+
+class TagChanged(CommandAccepted):
+    """The change was applied within ``wait``: the tag as it is now (null once deleted)."""
+
+    tag: TagView | None
+
+
+class CommandRefusedAnswer(ErrorAnswer):
+    """The change was recorded as failed (or could not be queued); ``error`` says why."""
+
+    commandId: CommandId | None = None
+
+
+class CommandView(BaseModel):
+    success: bool
+    id: str
+    type: str
+    state: Literal["applied", "failed"]
+    reason: str | None
+    episodeId: int | None
+    tagId: int | None
+    createdAt: str
+    appliedAt: str
+
+
+class JobSummaryView(BaseModel):
+    jobId: str
+    source: str
+    createdAt: str
+    updatedAt: str
+    status: Literal["running", "done"]
+    total: int
+    done: int
+    leftOut: int
+    totals: dict[str, int]
+
+
+class JobsAnswer(BaseModel):
+    success: bool
+    jobs: list[JobSummaryView]
+    total: int
+    limit: int
+    offset: int
+
+
+class RetryAnswer(CommandAccepted):
+    jobId: str
+    retried: list[str]
 
 
 class PodcastView(BaseModel):
@@ -175,6 +340,11 @@ class PodcastView(BaseModel):
     lastError: str | None
     episodeCount: int
     createdAt: str
+
+
+class PodcastAnswer(BaseModel):
+    success: bool
+    podcast: PodcastView
 
 
 class PodcastsAnswer(BaseModel):
