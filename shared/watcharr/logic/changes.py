@@ -18,7 +18,7 @@ from watcharr.models.queries import CommandView, GetCommand, ask
 
 # The first look comes soon (a local persister applies a command in tens of milliseconds); later
 # looks back off so a long wait costs the QueryFunction a few calls a second at most.
-FIRST_POLL_SECONDS = 0.02
+FIRST_POLL_SECONDS = 0.005
 LAST_POLL_SECONDS = 0.5
 POLL_GROWTH = 1.5
 
