@@ -67,7 +67,7 @@ def gateway_for(world: LambdaWorld, stack: StackSpec | None = None) -> Iterator[
     spec = stack or world.stack
     gateway = Gateway(
         0, compile_routes(spec.http_routes), {"ApiFunction": InProcessApi(world)}, lambda: {}, spec.cors
-    )  # type: ignore[dict-item]
+    )
     thread = threading.Thread(target=gateway.serve_forever, daemon=True)
     thread.start()
     try:
