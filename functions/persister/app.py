@@ -1,8 +1,9 @@
 """PersisterFunction: the only writer of the database, fed one message at a time by the FIFO queue.
 
-A message that can never be applied goes to the results DLQ at once and counts as handled, so SQS
-deletes it and the messages behind it in the one group go on (logic/poison.py); only a transient
-failure fails the record, to be delivered again.
+A message that can never be applied is kept in the database's dead_letters table at once and counts
+as handled, so SQS deletes it and the messages behind it in the one group go on (logic/poison.py);
+only a transient failure fails the record, to be delivered again (and redriven to the results DLQ
+after maxReceiveCount).
 """
 
 from __future__ import annotations
@@ -15,9 +16,8 @@ from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, proce
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from watcharr.adapters.dead_letters import DeadLetterQueue
 from watcharr.adapters.store import WriteStore, connect_writer
-from watcharr.logic.poison import PoisonMessage, apply_or_refuse, read_result
+from watcharr.logic.poison import PoisonMessage, apply_or_refuse, keep_dead_letter, read_result
 from watcharr.models.messages import EpisodeExtracted, ItemFailed
 from watcharr.observability import logger, metrics, tracer
 from watcharr.settings import get_settings
@@ -33,14 +33,6 @@ def write_store() -> WriteStore:
     return WriteStore(connect_writer(get_settings().database_path))
 
 
-def dead_letters() -> DeadLetterQueue:
-    """The results DLQ; without one configured a refused message is retried as before (and redriven)."""
-    url = get_settings().results_dlq_url
-    if not url:
-        raise RuntimeError("no results DLQ configured (WATCHARR_RESULTS_DLQ_URL); the message stays queued")
-    return DeadLetterQueue(url)
-
-
 @tracer.capture_method
 def record_handler(record: SQSRecord) -> None:
     try:
@@ -50,9 +42,14 @@ def record_handler(record: SQSRecord) -> None:
             logger.set_correlation_id(job_id)
         outcome = apply_or_refuse(write_store(), message)
     except PoisonMessage as exc:
-        dead_letters().send(record.body, str(exc), record.message_id)
-        metrics.add_metric(name="PoisonMessages", unit=MetricUnit.Count, value=1)
-        logger.error("message moved to the results DLQ", extra={"reason": str(exc)})
+        # Raises when the row cannot be written: the message then stays queued, to be retried.
+        kept = keep_dead_letter(write_store(), record.message_id, record.body, str(exc))
+        if kept:
+            metrics.add_metric(name="PoisonMessages", unit=MetricUnit.Count, value=1)
+        logger.error(
+            "message refused and kept in dead_letters",
+            extra={"reason": str(exc), "message_id": record.message_id, "redelivery": not kept},
+        )
         return
     logger.info("message persisted", extra={"type": message.type, "outcome": outcome})
     if outcome == "applied" and isinstance(message, EpisodeExtracted):

@@ -31,5 +31,7 @@ MAX_JSON_DEPTH = 32
 MAX_TITLE_LENGTH = 500
 MAX_DESCRIPTION_LENGTH = 10_000
 MAX_REASON_LENGTH = 1000
+# The `type` a refused results message names, as kept beside it in dead_letters.
+MAX_MESSAGE_TYPE_LENGTH = 64
 # Podcast episodes travel 50 to a FeedEpisodesExtracted message: their descriptions are kept shorter.
 MAX_EPISODE_NOTES_LENGTH = 5000

@@ -19,8 +19,6 @@ class Settings(BaseModel):
 
     extract_queue_url: str = ""
     results_queue_url: str = ""
-    # The persister moves a message it can never apply here at once (logic/poison.py).
-    results_dlq_url: str = ""
     database_path: str = "/mnt/data/watcharr.db"
     # Name of the QueryFunction for lambda:Invoke; empty means call it in-process (local mode, tests).
     query_function_name: str = ""

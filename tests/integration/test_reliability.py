@@ -11,10 +11,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.support.lambda_env import LambdaWorld, create_user
+from tests.support.lambda_env import LambdaWorld, create_user, sqs_event
 from tests.support.origin import OriginServer
 from watcharr.adapters.query_client import query_client_for
 from watcharr.adapters.queues import QueuePublisher
+from watcharr.local.context import LocalContext
 from watcharr.logic.schedule import plan_reconcile, send
 from watcharr.observability import logger
 from watcharr.settings import get_settings
@@ -43,29 +44,40 @@ def send_raw(world: LambdaWorld, body: str, dedup_id: str) -> None:
     )
 
 
-def dead_letters(world: LambdaWorld) -> list[dict[str, object]]:
-    return world.sqs.receive_message(
-        QueueUrl=world.queue_urls["ResultsDLQ"], MaxNumberOfMessages=10, MessageAttributeNames=["All"]
-    ).get("Messages", [])
+def dead_letters(world: LambdaWorld) -> list[tuple[object, ...]]:
+    return rows(world, "SELECT message_id, body, reason, type FROM dead_letters ORDER BY received_at")
+
+
+def hold_the_database(world: LambdaWorld, monkeypatch: pytest.MonkeyPatch) -> sqlite3.Connection:
+    """Another writer holding the database, with a lock the persister's busy timeout does not outwait."""
+    monkeypatch.setattr("watcharr.adapters.store.BUSY_TIMEOUT_MS", 50)
+    persister = world.function("persister")
+    persister.write_store.cache_clear()
+    persister.write_store()
+    holder = sqlite3.connect(world.database, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    return holder
 
 
 @pytest.mark.parametrize(
-    ("body", "reason"),
+    ("body", "reason", "type_"),
     [
-        ("{not json", "the message is not valid JSON"),
-        ('{"v": 1, "type": "NoSuchMessage"}', "the message names no known type"),
+        ("{not json", "the message is not valid JSON", None),
+        ('{"v": 1, "type": "NoSuchMessage"}', "the message names no known type", "NoSuchMessage"),
         (
             '{"v": 1, "type": "UserCreated", "username": "mallory", "token_hash": "not-a-sha256"}',
             "the UserCreated message has invalid fields: token_hash",
+            "UserCreated",
         ),
         (
             '{"v": 1, "type": "TokenRotated", "username": "alice", "token_hash": "' + "A" * 64 + '"}',
             "the TokenRotated message has invalid fields: token_hash",
+            "TokenRotated",
         ),
     ],
 )
-def test_a_poison_message_goes_to_the_fifo_dlq_at_once_and_the_group_moves_on_in_order(
-    lambda_world: LambdaWorld, body: str, reason: str, capsys: pytest.CaptureFixture[str]
+def test_a_poison_message_is_kept_in_the_database_and_the_group_moves_on_in_order(
+    lambda_world: LambdaWorld, body: str, reason: str, type_: str | None, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # Given a message no persister can ever apply, with two jobs queued behind it in the one group
     token = create_user(lambda_world, "alice")
@@ -83,13 +95,14 @@ def test_a_poison_message_goes_to_the_fifo_dlq_at_once_and_the_group_moves_on_in
     assert lambda_world.deliver("ResultsQueue", "persister", 1, "PersisterFunction") == 1
     blocked = time.monotonic() - started
 
-    # Then it is in the DLQ with its body and the reason, and gone from the results queue
-    (dead,) = dead_letters(lambda_world)
-    assert dead["Body"] == body
-    attributes = dead["MessageAttributes"]
-    assert attributes["reason"]["StringValue"].startswith(reason)
-    assert attributes["sourceMessageId"]["StringValue"]
+    # Then it left the queue in that one receive (only the two jobs are still queued)
+    assert lambda_world.queue_depth("ResultsQueue") == 2
     assert blocked < 1.0
+    # and its body and the reason are in the database, not in the results DLQ
+    ((message_id, kept_body, kept_reason, kept_type),) = dead_letters(lambda_world)
+    assert message_id and kept_body == body and kept_type == type_
+    assert str(kept_reason).startswith(reason)
+    assert lambda_world.queue_depth("ResultsDLQ") == 0
     # and it was counted in the metric the PoisonMessageAlarm watches (EMF on stdout)
     metric_lines = [line for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
     assert any('"PoisonMessages"' in line for line in metric_lines)
@@ -101,7 +114,7 @@ def test_a_poison_message_goes_to_the_fifo_dlq_at_once_and_the_group_moves_on_in
     assert rows(lambda_world, "SELECT username FROM users") == [("alice",)]
 
 
-def test_a_rule_that_fails_for_good_sends_its_message_to_the_dlq(lambda_world: LambdaWorld) -> None:
+def test_a_rule_that_fails_for_good_keeps_its_message_as_a_dead_letter(lambda_world: LambdaWorld) -> None:
     # Given a job of a user that does not exist: its insert breaks the jobs' foreign key
     create_user(lambda_world, "alice")
     item = {"item_id": "j1-0000", "url": "https://example.com/a", "kind": "video"}
@@ -114,20 +127,42 @@ def test_a_rule_that_fails_for_good_sends_its_message_to_the_dlq(lambda_world: L
     lambda_world.run_persister()
 
     # Then it is refused at once (an IntegrityError recurs on every delivery) and nothing of it stays
-    (dead,) = dead_letters(lambda_world)
-    assert "cannot be applied: IntegrityError" in dead["MessageAttributes"]["reason"]["StringValue"]
+    ((_, kept_body, reason, type_),) = dead_letters(lambda_world)
+    assert (kept_body, type_) == (body, "JobCreated")
+    assert "cannot be applied: IntegrityError" in str(reason)
     assert rows(lambda_world, "SELECT COUNT(*) FROM jobs") == [(0,)]
+    assert lambda_world.queue_depth("ResultsQueue") == 0
+
+
+def test_a_redelivered_poison_message_is_kept_once(
+    lambda_world: LambdaWorld, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given a poison message the persister kept, but whose delete never reached SQS (the container died)
+    send_raw(lambda_world, "{not json", "poison")
+    (message,) = lambda_world.receive("ResultsQueue", 1)
+    arn = lambda_world.sqs.get_queue_attributes(
+        QueueUrl=lambda_world.queue_urls["ResultsQueue"], AttributeNames=["QueueArn"]
+    )["Attributes"]["QueueArn"]
+    persister = lambda_world.function("persister")
+    assert persister.handler(sqs_event([message], arn), LocalContext("PersisterFunction")) == {
+        "batchItemFailures": []
+    }
+
+    # When SQS delivers the same message (same message id) again
+    answer = persister.handler(sqs_event([message], arn), LocalContext("PersisterFunction"))
+
+    # Then it is handled again, and the database still holds one row for it, counted once
+    assert answer == {"batchItemFailures": []}
+    assert [row[0] for row in dead_letters(lambda_world)] == [message["MessageId"]]
+    counted = [line for line in capsys.readouterr().out.splitlines() if '"PoisonMessages"' in line]
+    assert len(counted) == 1
 
 
 def test_a_locked_database_is_retried_not_dead_lettered(
     lambda_world: LambdaWorld, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Given another writer holding the database (a lock the busy timeout does not outwait)
+    # Given another writer holding the database
     create_user(lambda_world, "alice")
-    lambda_world.run_persister()
-    monkeypatch.setattr("watcharr.adapters.store.BUSY_TIMEOUT_MS", 50)
-    persister = lambda_world.function("persister")
-    persister.write_store.cache_clear()
     send_raw(
         lambda_world,
         json.dumps(
@@ -141,20 +176,40 @@ def test_a_locked_database_is_retried_not_dead_lettered(
         ),
         "sub",
     )
-    holder = sqlite3.connect(lambda_world.database, isolation_level=None)
-    holder.execute("BEGIN EXCLUSIVE")
+    holder = hold_the_database(lambda_world, monkeypatch)
     try:
         # When the persister gets the message
         lambda_world.deliver("ResultsQueue", "persister", 1, "PersisterFunction")
-        # Then it stays queued (transient), and nothing went to the DLQ
+        # Then it stays queued (transient), and nothing was refused
         assert lambda_world.queue_depth("ResultsQueue") == 1
-        assert dead_letters(lambda_world) == []
     finally:
         holder.execute("ROLLBACK")
         holder.close()
+    assert dead_letters(lambda_world) == []
     # And once the lock is gone it is applied
     lambda_world.run_persister()
     assert rows(lambda_world, "SELECT id FROM subscriptions") == [("s1",)]
+
+
+def test_a_poison_message_whose_record_cannot_be_written_is_retried_not_lost(
+    lambda_world: LambdaWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a poison message, and another writer holding the database when it arrives
+    create_user(lambda_world, "alice")
+    send_raw(lambda_world, '{"v": 1, "type": "NoSuchMessage"}', "poison")
+    holder = hold_the_database(lambda_world, monkeypatch)
+    try:
+        # When the persister gets it, it cannot keep it: the message stays queued
+        lambda_world.deliver("ResultsQueue", "persister", 1, "PersisterFunction")
+        assert lambda_world.queue_depth("ResultsQueue") == 1
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert dead_letters(lambda_world) == []
+    # Then the next delivery keeps it and it leaves the queue
+    assert lambda_world.run_persister() == 1
+    assert [row[3] for row in dead_letters(lambda_world)] == ["NoSuchMessage"]
+    assert lambda_world.queue_depth("ResultsQueue") == 0
 
 
 def test_reconciler_requeues_stale_items_then_gives_up(lambda_world: LambdaWorld) -> None:

@@ -317,7 +317,6 @@ def test_environment_wires_each_function_to_the_real_queues_and_query_function(s
         "QueryFunction": {},
         "PodcastSyncFunction": {**queues, **query},
     }
-    assert environment["PersisterFunction"]["WATCHARR_RESULTS_DLQ_URL"] == stack.created["ResultsDLQ"]
     assert stack.outputs["ExtractQueueUrl"] == extract_url
     assert stack.outputs["ResultsQueueUrl"] == results_url
 
@@ -348,13 +347,9 @@ def test_only_the_efs_functions_sit_in_the_vpc_across_two_zones(stack: MotoStack
 
 def test_functions_reach_efs_over_nfs_only(translated: dict[str, Any], stack: MotoStack) -> None:
     # moto's CloudFormation drops SecurityGroupEgress, so the functions' egress is read from the template.
-    egress = translated["Resources"]["LambdaSecurityGroup"]["Properties"]["SecurityGroupEgress"]
-    # NFS to EFS, and HTTPS to the SQS endpoint (the persister's move to the results DLQ), in the VPC only.
-    assert {(rule["IpProtocol"], rule["FromPort"], rule["ToPort"]) for rule in egress} == {
-        ("tcp", 2049, 2049),
-        ("tcp", 443, 443),
-    }
-    assert all(rule["CidrIp"] == {"Fn::GetAtt": ["Vpc", "CidrBlock"]} for rule in egress)
+    (egress,) = translated["Resources"]["LambdaSecurityGroup"]["Properties"]["SecurityGroupEgress"]
+    assert (egress["IpProtocol"], egress["FromPort"], egress["ToPort"]) == ("tcp", 2049, 2049)
+    assert egress["CidrIp"] == {"Fn::GetAtt": ["Vpc", "CidrBlock"]}
     (efs_group,) = stack.ec2.describe_security_groups(GroupIds=[stack.created["EfsSecurityGroup"]])[
         "SecurityGroups"
     ]
@@ -363,22 +358,10 @@ def test_functions_reach_efs_over_nfs_only(translated: dict[str, Any], stack: Mo
     assert [pair["GroupId"] for pair in ingress["UserIdGroupPairs"]] == [stack.created["LambdaSecurityGroup"]]
 
 
-def test_the_one_idle_cost_network_piece_is_an_sqs_endpoint_in_one_zone_for_the_dlq(
-    translated: dict[str, Any], stack: MotoStack
-) -> None:
+def test_no_idle_cost_network_pieces(translated: dict[str, Any], stack: MotoStack) -> None:
     types = {resource["Type"] for resource in translated["Resources"].values()}
-    assert not types & {"AWS::EC2::NatGateway", "AWS::EC2::InternetGateway"}
+    assert not types & {"AWS::EC2::NatGateway", "AWS::EC2::InternetGateway", "AWS::EC2::VPCEndpoint"}
     assert stack.ec2.describe_nat_gateways()["NatGateways"] == []
-    (endpoint,) = _resources_of(translated, "AWS::EC2::VPCEndpoint").values()
-    properties = endpoint["Properties"]
-    assert properties["VpcEndpointType"] == "Interface"
-    assert properties["ServiceName"] == {"Fn::Sub": "com.amazonaws.${AWS::Region}.sqs"}
-    assert properties["SubnetIds"] == [{"Ref": "PrivateSubnetA"}]
-    (statement,) = properties["PolicyDocument"]["Statement"]
-    assert (statement["Action"], statement["Resource"]) == (
-        ["sqs:SendMessage"],
-        {"Fn::GetAtt": ["ResultsDLQ", "Arn"]},
-    )
 
 
 def test_local_mode_creates_queues_with_the_attributes_cloudformation_gives_them(stack: MotoStack) -> None:
@@ -500,7 +483,7 @@ def test_both_dead_letter_queues_raise_an_alarm_on_the_first_message(translated:
     alarmed = set()
     alarms = _resources_of(translated, "AWS::CloudWatch::Alarm")
     poison = alarms.pop("PoisonMessageAlarm")["Properties"]
-    # The persister's own count of messages it moved to the results DLQ at once (logic/poison.py).
+    # The persister's own count of messages it recorded as dead letters at once (logic/poison.py).
     assert (poison["Namespace"], poison["MetricName"], poison["Statistic"]) == (
         "Watcharr",
         "PoisonMessages",
@@ -587,7 +570,8 @@ def test_who_may_send_and_invoke(translated: dict[str, Any]) -> None:
     senders = {"ApiFunction", "ExtractorFunction", "PodcastSyncFunction"}
     assert roles_granting("sqs:SendMessage", '"ExtractQueue"') == senders
     assert roles_granting("sqs:SendMessage", '"ResultsQueue"') == senders
-    assert roles_granting("sqs:SendMessage", '"ResultsDLQ"') == {"PersisterFunction"}
+    # The persister keeps poison messages in the database: no function sends to the results DLQ.
+    assert roles_granting("sqs:SendMessage", '"ResultsDLQ"') == set()
     assert roles_granting("lambda:InvokeFunction", '"QueryFunction"') == {
         "ApiFunction",
         "PodcastSyncFunction",

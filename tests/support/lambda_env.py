@@ -223,7 +223,6 @@ def lambda_world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[La
         database = tmp_path / "watcharr.db"
         monkeypatch.setenv("WATCHARR_EXTRACT_QUEUE_URL", urls["ExtractQueue"])
         monkeypatch.setenv("WATCHARR_RESULTS_QUEUE_URL", urls["ResultsQueue"])
-        monkeypatch.setenv("WATCHARR_RESULTS_DLQ_URL", urls["ResultsDLQ"])
         monkeypatch.setenv("WATCHARR_DATABASE_PATH", str(database))
         monkeypatch.setenv("WATCHARR_QUERY_FUNCTION_NAME", "")
         monkeypatch.setenv("WATCHARR_ALLOW_PRIVATE_NETWORK", "true")

@@ -164,7 +164,7 @@ def test_environment_wires_each_function_to_its_queues(stack: StackSpec) -> None
     assert wiring == {
         "ApiFunction": (both_queues, query),
         "ExtractorFunction": (both_queues, {}),
-        "PersisterFunction": ({"WATCHARR_RESULTS_DLQ_URL": "ResultsDLQ"}, {}),
+        "PersisterFunction": ({}, {}),
         "QueryFunction": ({}, {}),
         "PodcastSyncFunction": (both_queues, query),
     }

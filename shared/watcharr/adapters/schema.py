@@ -183,4 +183,17 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE job_items ADD COLUMN retries INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE job_items ADD COLUMN retried_at TEXT;
     """,
+    # 3: results messages the persister can never apply, kept here (not sent to the results DLQ, which
+    # the persister cannot reach without an interface endpoint) so that they leave the queue at once.
+    # Keyed by the SQS message id: a redelivery of the same message is recorded once.
+    """
+    CREATE TABLE dead_letters (
+        message_id TEXT PRIMARY KEY,
+        body TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        type TEXT,
+        received_at TEXT NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX dead_letters_received ON dead_letters (received_at DESC);
+    """,
 )

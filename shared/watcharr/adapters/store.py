@@ -120,6 +120,18 @@ class WriteStore:
             (dedup_id, type_, at),
         )
 
+    # -- dead letters ---------------------------------------------------------------------------
+
+    def record_dead_letter(self, message_id: str, body: str, reason: str, type_: str | None, at: str) -> bool:
+        """Keep a message that can never be applied, in its own transaction; False when already kept."""
+        with self.transaction():
+            cursor = self.conn.execute(
+                "INSERT OR IGNORE INTO dead_letters (message_id, body, reason, type, received_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (message_id, body, reason, type_, at),
+            )
+        return cursor.rowcount == 1
+
     # -- users --------------------------------------------------------------------------------
 
     def insert_user(self, username: str, token_hash: str, at: str) -> bool:
@@ -476,6 +488,22 @@ class ReadStore:
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
+
+    def dead_letters(self, limit: int, offset: int) -> tuple[list[Row], int]:
+        """Messages the persister refused, newest first, and how many there are in all."""
+        rows = self.conn.execute(
+            "SELECT message_id, body, reason, type, received_at FROM dead_letters"
+            " ORDER BY received_at DESC, message_id LIMIT ? OFFSET ?",
+            (limit, offset),
+        ).fetchall()
+        total = self.conn.execute("SELECT COUNT(*) AS n FROM dead_letters").fetchone()["n"]
+        return rows, total
+
+    def dead_letter(self, message_id: str) -> Row | None:
+        return self.conn.execute(
+            "SELECT message_id, body, reason, type, received_at FROM dead_letters WHERE message_id = ?",
+            (message_id,),
+        ).fetchone()
 
     def user_by_token_hash(self, token_hash: str) -> Row | None:
         return self.conn.execute(

@@ -18,6 +18,7 @@ from watcharr.cli.changes import (
     cmd_watched,
 )
 from watcharr.cli.client import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, CliError
+from watcharr.cli.dead_letters import cmd_dead_letters_list, cmd_dead_letters_redrive
 from watcharr.cli.episodes import cmd_episodes_list
 from watcharr.cli.jobs import (
     DEFAULT_WAIT_TIMEOUT_SECONDS,
@@ -261,6 +262,26 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("name", metavar="NAME", type=username)
         command.add_argument("--queue-url", metavar="URL", help=queue_help)
         command.set_defaults(func=func)
+
+    dead = group("dead-letters", "results messages the writer refused for good: list them, send one again")
+    function_help = (
+        "the deployed QueryFunction (env WATCHARR_QUERY_FUNCTION_NAME); needs AWS credentials allowed "
+        "lambda:InvokeFunction. Without it, the local stack's database is read"
+    )
+    listed = dead.add_parser("list", parents=[common], help="refused messages, newest first, with the reason")
+    listed.add_argument("--limit", type=bounded_int(1, 500), default=50)
+    listed.add_argument("--offset", type=bounded_int(0, 1_000_000), default=0)
+    listed.add_argument("--query-function", metavar="NAME", help=function_help)
+    listed.set_defaults(func=cmd_dead_letters_list)
+    redrive = dead.add_parser(
+        "redrive",
+        parents=[common],
+        help="send a refused message's body to the results queue again (after fixing the cause)",
+    )
+    redrive.add_argument("message_id", metavar="ID")
+    redrive.add_argument("--query-function", metavar="NAME", help=function_help)
+    redrive.add_argument("--queue-url", metavar="URL", help=queue_help)
+    redrive.set_defaults(func=cmd_dead_letters_redrive)
 
     local = group("local", "the local stack: no AWS account, no Docker")
     run = local.add_parser("run", help="start the local stack until Ctrl-C (options go to the runner)")

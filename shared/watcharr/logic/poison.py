@@ -3,19 +3,26 @@
 ResultsQueue.fifo has one message group: while a message fails, nothing behind it is applied, for
 every user. A message that can never succeed (its body is not JSON, names no known type, has invalid
 fields, or its rule raises a permanent error) is therefore refused at once (``PoisonMessage``) and
-moved to the dead-letter queue by the persister; only a transient failure (the database locked, EFS
-unavailable) is raised again so that SQS delivers the message once more.
+kept in the database's ``dead_letters`` table (``keep_dead_letter``), so that SQS deletes it within
+the same receive; ``watcharr dead-letters`` lists and redrives them. The persister cannot send it to
+the results DLQ: it runs in the VPC with no route to SQS, and an interface endpoint would cost money
+while idle (invariant 6). Only a transient failure (the database locked, EFS unavailable) is raised
+again so that SQS delivers the message once more, and after maxReceiveCount the redrive policy moves it
+to the results DLQ.
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
 
 from pydantic import ValidationError
 
+from watcharr import limits
 from watcharr.adapters.store import WriteStore
+from watcharr.domain.text import clean_line
 from watcharr.logic.persist import Outcome, apply_result
-from watcharr.models.messages import ResultMessage, parse_result
+from watcharr.models.messages import ResultMessage, parse_result, utc_now
 
 # sqlite3.OperationalError: "database is locked", "disk I/O error", "unable to open database file";
 # OSError: EFS unavailable or slow (a mount that times out). Everything else recurs on every delivery.
@@ -59,3 +66,25 @@ def apply_or_refuse(store: WriteStore, message: ResultMessage) -> Outcome:
         raise PoisonMessage(
             f"the {message.type} message cannot be applied: {type(exc).__name__}: {exc}"
         ) from exc
+
+
+def keep_dead_letter(
+    store: WriteStore, message_id: str, body: str, reason: str, at: str | None = None
+) -> bool:
+    """Record a refused message with its body and reason; False when a redelivery finds it kept.
+
+    A failure to write it (the database locked, EFS unavailable) is raised, so the message is retried.
+    """
+    return store.record_dead_letter(
+        message_id, body, clean_line(reason, limits.MAX_REASON_LENGTH), message_type(body), at or utc_now()
+    )
+
+
+def message_type(body: str) -> str | None:
+    """The ``type`` a refused body names, when it is a JSON object naming one (for listing)."""
+    try:
+        value = json.loads(body)
+    except (ValueError, RecursionError):
+        return None
+    named = value.get("type") if isinstance(value, dict) else None
+    return clean_line(named, limits.MAX_MESSAGE_TYPE_LENGTH) if isinstance(named, str) else None

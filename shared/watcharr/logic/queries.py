@@ -15,6 +15,8 @@ from watcharr.models.queries import (
     ChannelView,
     CommandAnswer,
     CommandView,
+    DeadLetter,
+    DeadLettersAnswer,
     EpisodeAnswer,
     EpisodesAnswer,
     EpisodeView,
@@ -27,6 +29,7 @@ from watcharr.models.queries import (
     JobSummary,
     JobTotals,
     JobView,
+    ListDeadLetters,
     ListEpisodes,
     ListJobs,
     ListSubscriptions,
@@ -65,6 +68,7 @@ _EMPTY: dict[type, dict[str, Any]] = {
     ListSubscriptions: {"subscriptions": []},
     StaleItems: {"items": []},
     PartialEpisodes: {"episodes": []},
+    ListDeadLetters: {"dead_letters": [], "total": 0},
 }
 
 
@@ -192,3 +196,12 @@ def _(query: StaleItems, store: ReadStore) -> StaleItemsAnswer:
 def _(query: PartialEpisodes, store: ReadStore) -> PartialEpisodesAnswer:
     rows = store.partial_episodes(query.created_after, query.limit)
     return PartialEpisodesAnswer(episodes=[PartialEpisode(**row) for row in rows])
+
+
+@_answer.register
+def _(query: ListDeadLetters, store: ReadStore) -> DeadLettersAnswer:
+    if query.message_id is not None:
+        row = store.dead_letter(query.message_id)
+        return DeadLettersAnswer(dead_letters=[DeadLetter(**row)] if row else [], total=1 if row else 0)
+    rows, total = store.dead_letters(query.limit, query.offset)
+    return DeadLettersAnswer(dead_letters=[DeadLetter(**row) for row in rows], total=total)

@@ -240,6 +240,19 @@ class PartialEpisodesAnswer(_Row):
     episodes: list[PartialEpisode]
 
 
+class DeadLetter(_Row):
+    message_id: str
+    body: str
+    reason: str
+    type: str | None
+    received_at: str
+
+
+class DeadLettersAnswer(_Row):
+    dead_letters: list[DeadLetter]
+    total: int
+
+
 Answer = _Answer | _Row
 A = TypeVar("A", bound=_Answer | _Row)
 
@@ -353,6 +366,15 @@ class PartialEpisodes(_Query[PartialEpisodesAnswer]):
     limit: int = 200
 
 
+class ListDeadLetters(_Query[DeadLettersAnswer]):
+    """Results messages the persister refused for good, newest first (or the one ``message_id``)."""
+
+    op: Literal["list_dead_letters"] = "list_dead_letters"
+    message_id: str | None = None
+    limit: int = Field(default=50, ge=1, le=500)
+    offset: int = Field(default=0, ge=0)
+
+
 Query = Annotated[
     Authenticate
     | UserByName
@@ -364,7 +386,8 @@ Query = Annotated[
     | GetCommand
     | ListSubscriptions
     | StaleItems
-    | PartialEpisodes,
+    | PartialEpisodes
+    | ListDeadLetters,
     Field(discriminator="op"),
 ]
 QUERY: TypeAdapter[Query] = TypeAdapter(Query)

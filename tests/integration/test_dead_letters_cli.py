@@ -1,0 +1,148 @@
+"""`watcharr dead-letters list|redrive` on a real database file and moto's SQS server on 127.0.0.1.
+
+The CLI makes its own boto3 client, so moto runs as a real server (ThreadedMotoServer) that the CLI
+reaches through the local stack's state file, as it would reach the local runner's moto.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from moto.server import ThreadedMotoServer
+
+from watcharr import cli
+from watcharr.adapters.queues import RESULTS_MESSAGE_GROUP
+from watcharr.adapters.store import WriteStore, connect_writer
+from watcharr.local.functions import REPO_ROOT
+from watcharr.local.template import load_template
+from watcharr.local.workers import create_queues
+from watcharr.logic.persist import apply_result
+from watcharr.logic.poison import keep_dead_letter
+from watcharr.models.messages import parse_result
+
+TOKEN_HASH = "ab" * 32
+# A message an older persister refused (say, before it knew the type) and the fixed one applies.
+REFUSED = json.dumps({"v": 1, "type": "UserCreated", "username": "bob", "token_hash": TOKEN_HASH})
+
+
+@dataclass
+class Stack:
+    sqs: Any
+    results_url: str
+    data_dir: Path
+
+    def store(self) -> WriteStore:
+        return WriteStore(connect_writer(self.data_dir / "watcharr.db"))
+
+    def drain_results(self) -> list[dict[str, Any]]:
+        messages = self.sqs.receive_message(
+            QueueUrl=self.results_url, MaxNumberOfMessages=10, MessageSystemAttributeNames=["All"]
+        ).get("Messages", [])
+        for message in messages:
+            self.sqs.delete_message(QueueUrl=self.results_url, ReceiptHandle=message["ReceiptHandle"])
+        return messages
+
+
+@pytest.fixture
+def stack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
+    monkeypatch.chdir(tmp_path)
+    for name in ("WATCHARR_RESULTS_QUEUE_URL", "WATCHARR_QUERY_FUNCTION_NAME", "AWS_ENDPOINT_URL_SQS"):
+        monkeypatch.delenv(name, raising=False)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    urllib.request.urlopen(
+        urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"), timeout=10
+    ).close()
+    sqs = boto3.client("sqs", endpoint_url=endpoint, region_name="us-east-1")
+    try:
+        queues = {k: q.url for k, q in create_queues(sqs, load_template(REPO_ROOT / "template.yaml")).items()}
+        data = tmp_path / "data"
+        data.mkdir()
+        state = {
+            "pid": 1,
+            "apiUrl": "http://127.0.0.1:9",
+            "sqsEndpoint": endpoint,
+            "queueUrls": queues,
+            "databasePath": str(data / "watcharr.db"),
+            "tokenFile": str(data / "local-token"),
+        }
+        (data / "local.json").write_text(json.dumps(state))
+        yield Stack(sqs, queues["ResultsQueue"], data)
+    finally:
+        server.stop()
+        assert server._server is not None
+        server._server.server_close()
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = cli.main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_list_shows_each_refused_message_with_its_reason(
+    stack: Stack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = stack.store()
+    keep_dead_letter(
+        store, "m-old", "{not json", "the message is not valid JSON", at="2026-01-01T00:00:00.000Z"
+    )
+    keep_dead_letter(
+        store, "m-new", REFUSED, "the message names no known type", at="2026-01-02T00:00:00.000Z"
+    )
+
+    code, out, _ = run(capsys, "dead-letters", "list")
+    json_code, json_out, _ = run(capsys, "--json", "dead-letters", "list", "--limit", "1")
+
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].split() == ["ID", "RECEIVED", "TYPE", "REASON", "BODY"]
+    assert lines[1].startswith("m-new") and "UserCreated" in lines[1] and "names no known type" in lines[1]
+    assert lines[2].startswith("m-old") and "not valid JSON" in lines[2]
+    assert json_code == 0
+    answer = json.loads(json_out)
+    assert answer["total"] == 2
+    assert [(d["message_id"], d["body"]) for d in answer["dead_letters"]] == [("m-new", REFUSED)]
+
+
+def test_list_with_no_database_yet_says_so(stack: Stack, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys, "dead-letters", "list")[:2] == (0, "no dead letters\n")
+
+
+def test_redrive_sends_the_stored_body_to_the_results_queue_once(
+    stack: Stack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given a message the persister refused, whose cause the operator has fixed since
+    store = stack.store()
+    keep_dead_letter(store, "m-1", REFUSED, "the message names no known type")
+
+    # When it is redriven (twice by mistake, within SQS's 5-minute deduplication window)
+    first = run(capsys, "dead-letters", "redrive", "m-1")
+    again = run(capsys, "dead-letters", "redrive", "m-1")
+
+    # Then its body is on the FIFO queue once, in the one message group, and the persister applies it
+    assert (first[0], again[0]) == (0, 0)
+    (message,) = stack.drain_results()
+    assert message["Body"] == REFUSED
+    assert message["Attributes"]["MessageGroupId"] == RESULTS_MESSAGE_GROUP
+    assert apply_result(store, parse_result(message["Body"])) == "applied"
+    assert store.conn.execute("SELECT username FROM users").fetchall() == [{"username": "bob"}]
+
+
+def test_redrive_of_an_unknown_id_is_refused(stack: Stack, capsys: pytest.CaptureFixture[str]) -> None:
+    stack.store()
+
+    code, _, err = run(capsys, "dead-letters", "redrive", "m-9")
+
+    assert code == 1
+    assert "no dead letter 'm-9'" in err
+    assert stack.drain_results() == []
