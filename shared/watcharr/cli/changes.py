@@ -62,7 +62,8 @@ def send_change(api: ApiClient, episode_id: int, change: Change, wait: int) -> R
     try:
         answer = api.call(change.method, change.path, change.body, query)
     except ApiError as exc:
-        if exc.code == EXIT_UNREACHABLE:
+        # Unreachable, or a token refused: every other change would fail the same way.
+        if exc.code == EXIT_UNREACHABLE or exc.status in (401, 403):
             raise
         # With a command id the writer took the change and recorded why it could not apply it.
         code = EXIT_ITEMS_FAILED if exc.body.get("commandId") else EXIT_FAILED
