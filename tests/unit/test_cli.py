@@ -295,6 +295,14 @@ def test_refused_request_prints_the_api_error_and_exits_1(run: Any, api: FakeApi
     assert outcome.out == ""
 
 
+def test_a_refused_token_stops_a_change_of_several_episodes_at_the_first(run: Any, api: FakeApi) -> None:
+    api.reply("PATCH", "/api/episodes/1", (401, {"success": False, "error": "invalid API token"}))
+    outcome = run(*with_api(api, "watched", "1", "2", "3"))
+    assert outcome.code == 1 and outcome.err == "watcharr: invalid API token (HTTP 401)\n"
+    assert [r.path for r in api.requests] == ["/api/episodes/1"]
+    assert api.requests[0].query == {"wait": ["10"]} and api.requests[0].body == {"watched": True}
+
+
 def test_unavailable_gateway_exits_3_even_without_json(run: Any, api: FakeApi) -> None:
     api.reply("GET", "/api/episodes", (503, b"<html>Service Unavailable</html>"))
     outcome = run(*with_api(api, "episodes", "list"))
