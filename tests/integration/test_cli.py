@@ -295,7 +295,9 @@ def test_cli_against_the_local_stack(tmp_path: Path) -> None:
         listing = watcharr(tmp_path, "episodes", "list", "--tag", "cli")
         assert listing.returncode == 0, listing.stderr
         (row,) = listing.stdout.splitlines()[1:]
-        assert row.startswith("Added from the CLI") and "1:02:05" in row and row.endswith("cli")
+        episode_id, rest = row.split(maxsplit=1)
+        assert episode_id.isdigit() and rest.startswith("Added from the CLI")
+        assert "1:02:05" in row and row.endswith("cli")
 
         # When a new user is created through the queue
         created = watcharr(tmp_path, "users", "create", "bob")

@@ -462,7 +462,11 @@ def test_http_api_sends_every_api_path_to_the_api_function_without_an_authorizer
 ) -> None:
     (api,) = _resources_of(translated, "AWS::ApiGatewayV2::Api").values()
     paths = api["Properties"]["Body"]["paths"]
-    assert set(paths) == {"/api/{proxy+}", "/", "/app/{proxy+}"}
+    # SAM names the $default route "/$default" in the document (FailOnWarnings) and marks it default.
+    assert set(paths) == {"/api/{proxy+}", "/", "/app/{proxy+}", "/$default"}
+    catch_all = paths["/$default"]["x-amazon-apigateway-any-method"]
+    assert catch_all["isDefaultRoute"] is True
+    assert "${ApiFunction.Arn}" in catch_all["x-amazon-apigateway-integration"]["uri"]["Fn::Sub"]
     integration = paths["/api/{proxy+}"]["x-amazon-apigateway-any-method"]["x-amazon-apigateway-integration"]
     assert "${ApiFunction.Arn}" in integration["uri"]["Fn::Sub"]
     # The web page and its files: GET only, to the same function.

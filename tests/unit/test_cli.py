@@ -77,7 +77,7 @@ class FakeApi:
                 self.end_headers()
                 self.wfile.write(data)
 
-            do_POST = do_DELETE = do_GET
+            do_POST = do_DELETE = do_PATCH = do_GET
 
             def log_message(self, format: str, *args: object) -> None:
                 return
@@ -295,6 +295,14 @@ def test_refused_request_prints_the_api_error_and_exits_1(run: Any, api: FakeApi
     assert outcome.out == ""
 
 
+def test_a_refused_token_stops_a_change_of_several_episodes_at_the_first(run: Any, api: FakeApi) -> None:
+    api.reply("PATCH", "/api/episodes/1", (401, {"success": False, "error": "invalid API token"}))
+    outcome = run(*with_api(api, "watched", "1", "2", "3"))
+    assert outcome.code == 1 and outcome.err == "watcharr: invalid API token (HTTP 401)\n"
+    assert [r.path for r in api.requests] == ["/api/episodes/1"]
+    assert api.requests[0].query == {"wait": ["10"]} and api.requests[0].body == {"watched": True}
+
+
 def test_unavailable_gateway_exits_3_even_without_json(run: Any, api: FakeApi) -> None:
     api.reply("GET", "/api/episodes", (503, b"<html>Service Unavailable</html>"))
     outcome = run(*with_api(api, "episodes", "list"))
@@ -451,18 +459,27 @@ def test_jobs_show(run: Any, api: FakeApi) -> None:
 def test_episodes_list_passes_filters_and_prints_a_table(run: Any, api: FakeApi) -> None:
     episodes = [
         {
+            "id": 12,
             "title": "Episode 12: a long talk",
             "type": "podcast",
             "duration": 3725,
+            "favorite": True,
+            "priority": "high",
             "tags": [{"id": 1, "name": "later", "color": None}, {"id": 2, "name": "talks", "color": None}],
             "channel": {"name": "The Show"},
         },
-        {"title": "Short", "type": "podcast", "duration": 59, "tags": [], "channel": None},
-        {"title": "x" * 80, "type": "podcast", "duration": None, "tags": [], "channel": {"name": "Other"}},
+        {"id": 7, "title": "Short", "type": "podcast", "duration": 59, "tags": [], "channel": None},
+        {
+            "id": 3,
+            "title": "x" * 80,
+            "type": "podcast",
+            "duration": None,
+            "tags": [],
+            "channel": {"name": "Other"},
+        },
     ]
-    api.reply(
-        "GET", "/api/episodes", (200, {"success": True, "episodes": episodes, "limit": 10, "offset": 5})
-    )
+    answer = {"success": True, "episodes": episodes, "total": 40, "limit": 10, "offset": 5}
+    api.reply("GET", "/api/episodes", (200, answer))
     outcome = run(
         *with_api(
             api,
@@ -477,19 +494,33 @@ def test_episodes_list_passes_filters_and_prints_a_table(run: Any, api: FakeApi)
             "10",
             "--offset",
             "5",
+            "--favorite",
+            "--search",
+            "long talk",
+            "--archived",
+            "--sort",
+            "priority",
         )
     )
     assert outcome.code == 0
     assert api.only("GET", "/api/episodes").query == {
         "type": ["podcast"],
         "watched": ["false"],
+        "favorite": ["true"],
         "tag": ["later"],
+        "search": ["long talk"],
+        "archived": ["true"],
+        "sort": ["priority"],
         "limit": ["10"],
         "offset": ["5"],
     }
     header, first, second, third = outcome.out.splitlines()
-    assert header.split() == ["TITLE", "TYPE", "CHANNEL", "DURATION", "TAGS"]
+    assert header.split() == ["ID", "TITLE", "TYPE", "CHANNEL", "DURATION", "STATE", "TAGS"]
+    assert first.startswith("12  Episode 12: a long talk") and second.startswith("7 ")
     assert "1:02:05" in first and "later, talks" in first and "The Show" in first
+    assert "fav, high" in first
+    # Where the rest of the list is: on stderr, so that a pipe gets the table alone.
+    assert outcome.err == "8 of 40 shown; more with --offset 8\n"
     assert "0:00:59" in second
     # Columns line up: every row's TYPE starts where the header's does.
     assert first.index("podcast") == header.index("TYPE") == second.index("podcast")
@@ -714,8 +745,11 @@ RAW_CONTROLS = ("\x1b", "\x07", "\x9b", "\u202e", "\r")
 
 
 def test_control_and_bidi_characters_from_a_page_never_reach_the_terminal(run: Any, api: FakeApi) -> None:
-    episode = {"title": HOSTILE, "type": "video", "channel": {"name": HOSTILE}, "tags": [{"id": 1, "name": HOSTILE, "color": None}]}
+    tags = [{"id": 1, "name": HOSTILE, "color": None}]
+    episode = {"id": 1, "title": HOSTILE, "type": "video", "channel": {"name": HOSTILE}, "tags": tags}
     api.reply("GET", "/api/episodes", (200, {"success": True, "episodes": [episode]}))
+    api.reply("PATCH", "/api/episodes/1", (200, {"success": True, "commandId": JOB_ID, "episode": episode}))
+    api.reply("GET", "/api/tags", (200, {"success": True, "tags": [{**tags[0], "episodeCount": 1}]}))
     item = {"state": "failed", "url": "https://example.com/v", "title": HOSTILE, "reason": HOSTILE}
     job = {"jobId": JOB_ID, "status": "done", "total": 1, "done": 1, "totals": {"failed": 1}, "items": [item]}
     api.reply("GET", f"/api/jobs/{JOB_ID}", (200, job))
@@ -723,11 +757,15 @@ def test_control_and_bidi_characters_from_a_page_never_reach_the_terminal(run: A
     table = run(*with_api(api, "episodes", "list"))
     lines = run(*with_api(api, "jobs", "show", JOB_ID))
     as_json = run(*with_api(api, "--json", "jobs", "show", JOB_ID))
+    changed = run(*with_api(api, "watched", "1"))
+    tag_list = run(*with_api(api, "tags"))
 
-    for outcome in (table, lines, as_json):
+    for outcome in (table, lines, as_json, changed, tag_list):
         assert outcome.code == 0, outcome.err
         assert not any(raw in outcome.out for raw in RAW_CONTROLS), repr(outcome.out)
     assert "Nice\\x1b[31m video" in table.out and "\\u202edrawkcab" in lines.out
+    # A title's line break is escaped too: one change, one line.
+    assert len(changed.out.splitlines()) == 1 and "\\x0dfake" in changed.out and "\\x1b" in tag_list.out
     # The JSON stays JSON and says the same title.
     assert json.loads(as_json.out)["items"][0]["title"] == HOSTILE
 

@@ -124,7 +124,22 @@ def test_api_function_serves_every_api_path_and_the_web_page(stack: StackSpec) -
         ("ApiFunction", "ANY", "/api/{proxy+}"),
         ("ApiFunction", "GET", "/"),
         ("ApiFunction", "GET", "/app/{proxy+}"),
+        # Every other path, so that it too is answered in the API's JSON error shape.
+        ("ApiFunction", "ANY", "$default"),
     }
+
+
+def test_cors_is_off_by_default_and_comes_from_allowed_origins() -> None:
+    assert load_template(TEMPLATE).cors is None
+    origins = "https://app.example.com,https://b.example.org"
+    cors = load_template(TEMPLATE, parameter_overrides={"AllowedOrigins": origins}).cors
+    assert cors is not None
+    assert cors.allow_origins == ("https://app.example.com", "https://b.example.org")
+    assert "x-api-token" in cors.allow_headers and "PATCH" in cors.allow_methods
+    assert cors.allowed_origin("https://b.example.org") == "https://b.example.org"
+    assert cors.allowed_origin("https://evil.example") is None and cors.allowed_origin(None) is None
+    with pytest.raises(TemplateError):
+        load_template(TEMPLATE, parameter_overrides={"AllowedOrigins": "app.example.com"})
 
 
 def test_every_function_handler_is_a_file_in_its_code_dir(stack: StackSpec) -> None:
@@ -321,6 +336,7 @@ def test_conditions_sub_escapes_and_no_value_are_honoured(tmp_path: Path) -> Non
         ("plain", "{Type: Schedule, Properties: {ScheduleExpression: 'cron(0 12 * * ? *)'}}"),
         ("plain", "{Type: SQS, Properties: {Queue: arn:aws:sqs:us-east-1:1:elsewhere}}"),
         ("plain", "{Type: HttpApi, Properties: {Method: GET}}"),
+        ("plain", "{Type: HttpApi, Properties: {Path: api/x, Method: GET}}"),
         ("plain", "{Type: S3, Properties: {Bucket: !Ref Work}}"),
     ],
 )

@@ -1,4 +1,4 @@
-"""`watcharr add` and `watcharr jobs show`: add links as one job and follow it to the end."""
+"""`watcharr add` and `watcharr jobs show|list|retry`: add links as one job, follow it, retry what failed."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from watcharr.cli.client import (
     ApiError,
     CliError,
 )
-from watcharr.cli.render import Progress
+from watcharr.cli.render import Progress, format_table
 from watcharr.cli.session import Session
 
 POLL_SECONDS = 1.0
@@ -166,4 +166,51 @@ def cmd_jobs_show(session: Session) -> int:
         f"job {job.get('jobId')}: {job.get('status')} ({job.get('done', 0)}/{job.get('total', 0)} finished)"
     )
     print_job(session, job)
+    return EXIT_OK
+
+
+def cmd_jobs_list(session: Session) -> int:
+    """The caller's recent jobs, newest first, with their totals."""
+    args = session.args
+    answer = session.api().call("GET", "/api/jobs", query={"limit": args.limit, "offset": args.offset})
+    jobs = answer.get("jobs") or []
+    if session.as_json:
+        session.emit_json(answer)
+        return EXIT_OK
+    if not jobs:
+        session.say("no jobs")
+        return EXIT_OK
+    rows = []
+    for job in jobs:
+        totals = job.get("totals") or {}
+        rows.append(
+            [
+                str(job.get("jobId")),
+                str(job.get("createdAt") or ""),
+                str(job.get("source") or ""),
+                str(job.get("status") or ""),
+                f"{job.get('done', 0)}/{job.get('total', 0)}",
+                *(str(totals.get(state, 0)) for state in ("added", "restored", "failed")),
+            ]
+        )
+    headers = ["JOB", "CREATED", "SOURCE", "STATUS", "DONE", "ADDED", "RESTORED", "FAILED"]
+    session.say(format_table(headers, rows, [32, 24, 20, 7, 11, 5, 8, 6]))
+    shown = args.offset + len(jobs)
+    if int(answer.get("total") or 0) > shown:
+        session.note(f"{shown} of {answer['total']} shown; more with --offset {shown}")
+    return EXIT_OK
+
+
+def cmd_jobs_retry(session: Session) -> int:
+    """Queue a job's failed items again; each is extracted anew and ends added, restored or failed."""
+    job_id = urllib.parse.quote(session.args.job_id, safe="")
+    answer = session.api().call("POST", f"/api/jobs/{job_id}/retry", query={"wait": session.args.wait})
+    if session.as_json:
+        session.emit_json(answer)
+        return EXIT_OK
+    retried = answer.get("retried") or []
+    session.say(
+        f"job {session.args.job_id}: {len(retried)} failed item(s) queued again; "
+        f"follow it with: watcharr jobs show {session.args.job_id}"
+    )
     return EXIT_OK

@@ -8,15 +8,31 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from watcharr import limits
+from watcharr.cli.changes import (
+    DEFAULT_CHANGE_WAIT_SECONDS,
+    cmd_fav,
+    cmd_restore,
+    cmd_rm,
+    cmd_unwatched,
+    cmd_watched,
+)
 from watcharr.cli.channels import add_channel_commands
 from watcharr.cli.client import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, CliError
 from watcharr.cli.dead_letters import cmd_dead_letters_list, cmd_dead_letters_redrive
 from watcharr.cli.episodes import cmd_episodes_list
 from watcharr.cli.imports import add_import_commands
-from watcharr.cli.jobs import DEFAULT_WAIT_TIMEOUT_SECONDS, cmd_add, cmd_jobs_show
+from watcharr.cli.jobs import (
+    DEFAULT_WAIT_TIMEOUT_SECONDS,
+    cmd_add,
+    cmd_jobs_list,
+    cmd_jobs_retry,
+    cmd_jobs_show,
+)
 from watcharr.cli.podcasts import backfill, cmd_podcasts_add, cmd_podcasts_list, cmd_podcasts_remove
 from watcharr.cli.session import Session
 from watcharr.cli.sync import cmd_sync_now
+from watcharr.cli.tags import cmd_tag, cmd_tags
 from watcharr.cli.users import cmd_users_create, cmd_users_rotate_token, username
 from watcharr.logic.auth import AUTH_CACHE_SECONDS
 
@@ -34,7 +50,8 @@ exit codes:
   1  the request failed (the API's or AWS's reason is printed)
   2  usage error (bad arguments, no API URL or token configured)
   3  the API or the queue cannot be reached (connection refused, timeout, 502/503/504)
-  4  some items failed or were refused (add), or were not finished within --timeout (add --wait)
+  4  some items failed or were refused (add), or were not finished within --timeout (add --wait);
+     a change the writer recorded as failed, or not applied within --wait (watched, rm, tag, …)
 
 Without --api, the command uses the local stack that `watcharr local run` describes in
 <data-dir>/local.json, with the `local` user's token from <data-dir>/local-token. For a deployed
@@ -80,6 +97,51 @@ def _add_global_options(parser: argparse.ArgumentParser, *, in_command: bool) ->
     )
 
 
+def _add_wait_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--wait",
+        type=bounded_int(0, limits.MAX_WAIT_SECONDS),
+        default=DEFAULT_CHANGE_WAIT_SECONDS,
+        metavar="SECONDS",
+        help=f"wait this long for the change to be applied (default {DEFAULT_CHANGE_WAIT_SECONDS}; "
+        "0: only queue it)",
+    )
+
+
+def _add_change_commands(commands: Any, common: argparse.ArgumentParser) -> None:
+    """The verbs that change episodes: each change goes to the one writer and is waited for."""
+    episode_id = bounded_int(1, 2**63 - 1)
+    for name, help_text, func in (
+        ("watched", "mark episodes watched", cmd_watched),
+        ("unwatched", "mark episodes not watched", cmd_unwatched),
+        ("fav", "make episodes favourites (--off: no longer)", cmd_fav),
+        ("rm", "move episodes to the bin (--permanent: remove them for good)", cmd_rm),
+        ("restore", "take episodes out of the bin", cmd_restore),
+    ):
+        command = commands.add_parser(name, parents=[common], help=help_text, description=help_text)
+        command.add_argument(
+            "episode_ids", nargs="+", type=episode_id, metavar="ID", help="from episodes list"
+        )
+        _add_wait_option(command)
+        command.set_defaults(func=func)
+        if name == "fav":
+            command.add_argument("--off", action="store_true", help="no longer a favourite")
+        if name == "rm":
+            command.add_argument(
+                "--permanent", action="store_true", help="remove it, its tags and history for good"
+            )
+    tag_help = "set an episode's tags by name (missing tags are created)"
+    tag = commands.add_parser("tag", parents=[common], help=tag_help, description=tag_help)
+    tag.add_argument("episode_id", type=episode_id, metavar="ID")
+    tag.add_argument("names", nargs="*", metavar="NAME", help="the episode's tags from now on")
+    tag.add_argument("--clear", action="store_true", help="remove every tag from the episode")
+    _add_wait_option(tag)
+    tag.set_defaults(func=cmd_tag)
+    commands.add_parser(
+        "tags", parents=[common], help="your tags and how many episodes carry each"
+    ).set_defaults(func=cmd_tags)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The whole command line: global options, then one command (and sub-command) per action."""
     common = argparse.ArgumentParser(add_help=False)
@@ -87,7 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="watcharr",
         description="Your watch-later list from the command line: add links, follow jobs, "
-        "manage podcasts and users.",
+        "tick episodes off, tag them, manage podcasts and users.",
         epilog=EXIT_CODES_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -122,6 +184,14 @@ def build_parser() -> argparse.ArgumentParser:
     show = jobs.add_parser("show", parents=[common], help="a job's status and every item with its state")
     show.add_argument("job_id", metavar="ID")
     show.set_defaults(func=cmd_jobs_show)
+    recent = jobs.add_parser("list", parents=[common], help="your recent jobs, newest first, with totals")
+    recent.add_argument("--limit", type=bounded_int(1, 100), default=20)
+    recent.add_argument("--offset", type=bounded_int(0, 1_000_000), default=0)
+    recent.set_defaults(func=cmd_jobs_list)
+    retry = jobs.add_parser("retry", parents=[common], help="queue a job's failed items again")
+    retry.add_argument("job_id", metavar="ID")
+    _add_wait_option(retry)
+    retry.set_defaults(func=cmd_jobs_retry)
 
     episodes = group("episodes", "read your list")
     listing = episodes.add_parser("list", parents=[common], help="your episodes, newest first")
@@ -129,10 +199,17 @@ def build_parser() -> argparse.ArgumentParser:
     watched = listing.add_mutually_exclusive_group()
     watched.add_argument("--watched", dest="watched", action="store_const", const=True, default=None)
     watched.add_argument("--unwatched", dest="watched", action="store_const", const=False)
+    listing.add_argument("--favorite", action="store_const", const=True, help="favourites only")
     listing.add_argument("--tag")
+    listing.add_argument("--search", metavar="TEXT", help="in titles and channel names")
+    listing.add_argument("--deleted", action="store_true", help="the bin: deleted episodes only")
+    listing.add_argument("--archived", action="store_true", help="the archive: archived episodes only")
+    listing.add_argument("--sort", choices=["added", "published", "priority"], help="newest added by default")
     listing.add_argument("--limit", type=bounded_int(1, 500), default=50)
     listing.add_argument("--offset", type=bounded_int(0, 1_000_000), default=0)
     listing.set_defaults(func=cmd_episodes_list)
+
+    _add_change_commands(commands, common)
 
     podcasts = group("podcasts", "subscribe to podcast feeds")
     subscribe = podcasts.add_parser(

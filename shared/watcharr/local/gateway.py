@@ -5,6 +5,10 @@ Each request becomes the event API Gateway's HTTP API gives a Lambda proxy integ
 in a pool of worker processes ("containers"), each taking one request at a time: Lambda runs one
 request per container, and the powertools resolver keeps per-request state on a module-level object.
 
+Routes are picked as API Gateway picks them: the most specific first, the ``$default`` route (when the
+template has one) last. With the HttpApi's CorsConfiguration (watcharr.local.cors) the gateway answers
+preflights itself and puts the CORS headers on answers to an allowed origin.
+
 Outside the template's routes the gateway answers two local-only admin routes (nothing like them exists
 on AWS; they are reachable from 127.0.0.1 only and need no token):
 
@@ -29,9 +33,10 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from watcharr.local.container import LOGGER_NAME, activity, terminal_safe
+from watcharr.local.cors import PREFLIGHT_STATUS, CorsSpec, is_preflight, with_cors
 from watcharr.local.function_pool import FunctionPool, InvocationError, InvocationTimeout
 from watcharr.local.state import ACCOUNT_ID
-from watcharr.local.template import HttpRouteSpec
+from watcharr.local.template import DEFAULT_ROUTE, HttpRouteSpec
 
 log = logging.getLogger(LOGGER_NAME)
 
@@ -69,6 +74,12 @@ def compile_routes(specs: Iterable[HttpRouteSpec]) -> list[Route]:
     """The template's routes, most specific first, as API Gateway picks them."""
     routes = []
     for spec in specs:
+        if spec.path == DEFAULT_ROUTE:
+            # Any method, any path, and only when no other route takes the request.
+            routes.append(
+                Route(DEFAULT_ROUTE, "ANY", re.compile(".*", re.DOTALL), spec.function_logical_id, (1_000, 0))
+            )
+            continue
         pattern = ""
         greedy = 0
         for part in re.split(r"(\{[^}]+\})", spec.path):
@@ -231,11 +242,13 @@ class Gateway(ThreadingHTTPServer):
         routes: list[Route],
         pools: Mapping[str, FunctionPool],
         run_sync: Callable[[], dict[str, Any]],
+        cors: CorsSpec | None = None,
     ) -> None:
         super().__init__(("127.0.0.1", port), _GatewayHandler)
         self.routes = routes
         self.pools = pools
         self.run_sync = run_sync
+        self.cors = cors
 
     @property
     def url(self) -> str:
@@ -250,6 +263,16 @@ class Gateway(ThreadingHTTPServer):
             return self._local_sync()
         if path == HEALTH_PATH and method == "GET":
             return HttpAnswer(200, [("Content-Type", "application/json")], b'{"status": "ok"}')
+        if self.cors is None:
+            return self._routed(method, target, headers, body, source_ip)
+        origin = headers.get("Origin")
+        if is_preflight(method, {k.lower(): v for k, v in headers.items()}):
+            return HttpAnswer(PREFLIGHT_STATUS, self.cors.preflight_headers(origin), b"")
+        answer = self._routed(method, target, headers, body, source_ip)
+        return HttpAnswer(answer.status, with_cors(answer.headers, self.cors, origin), answer.body)
+
+    def _routed(self, method: str, target: str, headers: Message, body: bytes, source_ip: str) -> HttpAnswer:
+        path = urlsplit(target).path
         found = find_route(self.routes, method, path)
         if found is None:
             return gateway_error(404, "Not Found")

@@ -1,4 +1,4 @@
-"""CloudFormation's intrinsic functions as local mode resolves them: Ref, GetAtt, Sub, If, conditions.
+"""CloudFormation's intrinsic functions as local mode resolves them: Ref, Sub, If, Split, conditions.
 
 Only what the template needs locally is resolved (parameters, pseudo parameters, queue names and
 ARNs); anything that would need a deployed resource raises ``TemplateError`` instead of being guessed.
@@ -93,6 +93,9 @@ class Resolver:
         if key == "Fn::Join" and is_literal(resolved):
             separator, parts = resolved
             return separator.join(str(part) for part in parts)
+        if key == "Fn::Split" and is_literal(resolved):
+            separator, text = resolved
+            return str(text).split(str(separator))
         if key == "Fn::Select" and is_literal(resolved):
             index, items = resolved
             return items[int(index)]

@@ -266,7 +266,11 @@ class LocalStack:
         assert self.spec is not None and self._schedules is not None
         try:
             self._gateway = Gateway(
-                self.options.port, compile_routes(self.spec.http_routes), self._pools, self._schedules.run_all
+                self.options.port,
+                compile_routes(self.spec.http_routes),
+                self._pools,
+                self._schedules.run_all,
+                self.spec.cors,
             )
         except OSError as exc:
             raise StartupError(

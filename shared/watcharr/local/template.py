@@ -5,7 +5,8 @@ attribute it needs (FIFO, visibility timeout, redrive, batch size, concurrency, 
 sync rate) is read here from the template, never copied into code, so the two cannot drift apart.
 
 Only what local mode needs is understood: parameters with their defaults, mappings, conditions, the SAM
-Globals of functions, SQS queues, SQS, HttpApi and schedule events. Anything else that a needed value
+Globals of functions, SQS queues, SQS, HttpApi (``$default`` included) and schedule events, and the
+HttpApi's CorsConfiguration. Anything else that a needed value
 depends on raises ``TemplateError`` instead of being guessed.
 """
 
@@ -20,9 +21,12 @@ from typing import Any, Protocol, TypeVar
 
 import yaml
 
+from watcharr.local.cors import CorsSpec, read_cors
 from watcharr.local.intrinsics import Resolver, TemplateError, is_literal
 
 DEFAULT_STACK_NAME = "watcharr"
+# The HttpApi route that takes every request no other route matches.
+DEFAULT_ROUTE = "$default"
 # What SQS and Lambda use when the template says nothing.
 _SQS_DEFAULT_VISIBILITY_TIMEOUT = 30
 _SQS_EVENT_DEFAULT_BATCH_SIZE = 10
@@ -142,7 +146,7 @@ class ScheduleSpec:
 
 @dataclass(frozen=True)
 class HttpRouteSpec:
-    """An HttpApi route and the function behind it."""
+    """An HttpApi route and the function behind it; ``path`` is ``$default`` for the catch-all route."""
 
     function_logical_id: str
     method: str
@@ -159,6 +163,7 @@ class StackSpec:
     event_sources: tuple[EventSourceSpec, ...]
     schedules: tuple[ScheduleSpec, ...]
     http_routes: tuple[HttpRouteSpec, ...]
+    cors: CorsSpec | None = None
 
     def queue(self, logical_id: str) -> QueueSpec:
         """The queue with this logical id."""
@@ -222,6 +227,7 @@ def load_template(
         event_sources=event_sources,
         schedules=schedules,
         http_routes=routes,
+        cors=read_cors(resources, resolver.resolve),
     )
 
 
@@ -319,6 +325,8 @@ def _read_functions(
                 schedules.append(ScheduleSpec(logical_id, expression, parse_rate(expression)))
             elif event_type == "HttpApi":
                 path = str(_required(event_props, "Path", where))
+                if not path.startswith("/") and path != DEFAULT_ROUTE:
+                    raise TemplateError(f"{where}: a Path starts with / or is {DEFAULT_ROUTE}, not {path!r}")
                 routes.append(HttpRouteSpec(logical_id, str(event_props.get("Method", "ANY")).upper(), path))
             else:
                 raise TemplateError(f"{where}: local mode cannot play events of type {event_type}")
