@@ -13,7 +13,7 @@ from pathlib import Path
 from playwright.sync_api import expect
 
 from tests.browser.browser import DESKTOP, PHONE, chromium, thumbnail_png, watch
-from tests.browser.conftest import STACK_ARGS, sign_in
+from tests.browser.conftest import STACK_ARGS, list_filter, sign_in
 from tests.support.feed_server import FeedServer
 from tests.support.origin import OriginServer, StaticRoute
 from tests.support.stack import running_stack
@@ -58,7 +58,7 @@ def main() -> None:
                 page.get_by_label("Add links").fill(links[0]["url"] + "\n" + links[-1]["url"])
                 page.get_by_role("button", name="Add", exact=True).click()
                 expect(page.locator(".job").first).to_have_attribute("data-status", "done", timeout=60_000)
-                page.get_by_label("Watched").select_option("")
+                list_filter(page, "Watched").select_option("")
                 expect(page.locator("#episodes .episode").first).to_be_visible()
                 page.evaluate("document.activeElement.blur()")
                 page.screenshot(path=str(REPO / "docs" / name))
