@@ -7,6 +7,7 @@ These use the list-management routes of issue 13 (PATCH/DELETE /api/episodes/{id
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -14,11 +15,18 @@ from playwright.sync_api import Locator, Page, expect
 
 from tests.browser.browser import Watched
 from tests.browser.conftest import list_filter, sign_in
-from tests.browser.test_page import video
+from tests.browser.test_page import FEEDS, video
+from tests.support.feed_server import FeedServer
 from tests.support.origin import OriginServer
 from tests.support.stack import StackProcess
 
 pytestmark = pytest.mark.e2e
+
+# The page asks for the list 24 episodes at a time; the feed below has more than that.
+PAGE_SIZE = 24
+FEED_ITEMS = 40
+# That feed's artwork is on a CDN this machine (no internet) cannot reach.
+OFFLINE_ARTWORK = r"^https://image\.simplecastcdn\.com/"
 
 
 @pytest.fixture
@@ -186,3 +194,31 @@ def test_a_change_not_applied_within_the_wait_is_followed_to_its_end(
     expect(card(page, added).get_by_role("button", name="★ Favourite")).to_be_visible()
     assert any("/api/commands/" in url for url in asked)
     assert watched.unexpected_errors(r"/api/commands/") == []
+
+
+def test_a_long_list_comes_a_page_at_a_time(watched: Watched, stack: StackProcess, feeds: FeedServer) -> None:
+    url = feeds.put_feed("/paging.xml", (FEEDS / "simplecast-serial-bonus-episodes.xml").read_bytes())
+    status, _ = stack.request("POST", "/api/podcasts", {"feedUrl": url, "backfill": "all"})
+    assert status in (200, 201, 202)
+    deadline = time.monotonic() + 60
+    while stack.request("GET", "/api/episodes?type=podcast&limit=1")[1]["total"] < FEED_ITEMS:
+        assert time.monotonic() < deadline, "the feed's episodes did not arrive"
+        time.sleep(0.5)
+    page = watched.page
+    sign_in(page, stack)
+    list_filter(page, "Type").select_option("podcast")
+    list_filter(page, "Watched").select_option("")
+    expect(page.locator("#episodes")).to_have_attribute("aria-busy", "false")
+    shown = page.locator("#episodes .episode")
+    expect(shown).to_have_count(PAGE_SIZE)
+    expect(page.locator("#list-message")).to_have_text(f"{PAGE_SIZE} of {FEED_ITEMS} shown")
+
+    page.get_by_role("button", name="Show more").click()
+
+    expect(shown).to_have_count(FEED_ITEMS)
+    expect(page.get_by_role("button", name="Show more")).to_be_hidden()
+    _, listing = stack.request("GET", f"/api/episodes?type=podcast&limit={FEED_ITEMS}")
+    assert sorted(shown.locator(".title").all_inner_texts()) == sorted(
+        e["title"] for e in listing["episodes"]
+    )
+    assert watched.unexpected_errors(OFFLINE_ARTWORK) == []

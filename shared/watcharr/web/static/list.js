@@ -4,6 +4,8 @@ import { ApiError, call, withQuery } from "./api.js";
 import { duration, el, linkOrText, toast, webUrl } from "./dom.js";
 
 const PAGE_SIZE = 24;
+// The most GET /api/episodes answers at once.
+const MAX_LIMIT = 500;
 // A change waits for the one writer to apply it, so the list shown afterwards already has it.
 const WAIT = 5;
 // A change not applied within WAIT is followed through GET /api/commands/{id} for a while longer.
@@ -12,7 +14,7 @@ const FOLLOW_ROUNDS = 30;
 const PRIORITIES = ["none", "low", "medium", "high"];
 const COLOR = /^#[0-9a-fA-F]{6}$/;
 
-const state = { shown: 0, total: null, tags: [] };
+const state = { shown: 0, total: 0, tags: [], loads: 0 };
 let onSignedOut = () => {};
 
 const $ = (id) => document.getElementById(id);
@@ -236,33 +238,49 @@ function show(episodes, { append }) {
 
 function summarize(count) {
   state.shown = count;
-  const total = state.total ?? count;
-  message(count ? `${count}${state.total !== null ? ` of ${total}` : ""} shown` : "Nothing here.");
-  $("more").hidden = state.total !== null ? count >= state.total : count % PAGE_SIZE !== 0 || count === 0;
+  message(count ? `${count} of ${state.total} shown` : "Nothing here.");
+  $("more").hidden = count >= state.total;
+}
+
+/** The list is being fetched: "show more" waits, and assistive technology hears it is busy. */
+function loading(on) {
+  $("episodes").setAttribute("aria-busy", String(on));
+  $("more").disabled = on;
 }
 
 /** Loads the list again from the start, as many rows as were shown (a change keeps the place). */
 export async function reload() {
+  // Loads may overlap (a filter typed, a change applied, a job adding); only the newest one is drawn.
+  state.loads += 1;
+  const mine = state.loads;
   const limit = Math.max(PAGE_SIZE, Math.ceil(state.shown / PAGE_SIZE) * PAGE_SIZE);
+  loading(true);
   try {
-    const data = await page(0, Math.min(limit, 500));
-    state.total = typeof data.total === "number" ? data.total : null;
-    show(data.episodes || [], { append: false });
-    summarize((data.episodes || []).length);
+    const data = await page(0, Math.min(limit, MAX_LIMIT));
+    if (mine !== state.loads) return;
+    state.total = data.total;
+    show(data.episodes, { append: false });
+    summarize(data.episodes.length);
   } catch (error) {
-    failed(error);
+    if (mine === state.loads) failed(error);
+  } finally {
+    if (mine === state.loads) loading(false);
   }
 }
 
 async function more() {
+  const mine = state.loads;
+  loading(true);
   try {
     const data = await page(state.shown, PAGE_SIZE);
-    show(data.episodes || [], { append: true });
-    if (typeof data.total === "number") state.total = data.total;
-    else if ((data.episodes || []).length < PAGE_SIZE) state.total = state.shown + (data.episodes || []).length;
-    summarize(state.shown + (data.episodes || []).length);
+    if (mine !== state.loads) return;
+    state.total = data.total;
+    show(data.episodes, { append: true });
+    summarize(state.shown + data.episodes.length);
   } catch (error) {
-    failed(error);
+    if (mine === state.loads) failed(error);
+  } finally {
+    if (mine === state.loads) loading(false);
   }
 }
 
@@ -283,6 +301,9 @@ export function setUpList(signedOut) {
   onSignedOut = signedOut;
   let typing = 0;
   $("filters").addEventListener("input", () => {
+    // A load still on the way is for the old filters: it is not drawn, and the list stays busy.
+    state.loads += 1;
+    loading(true);
     clearTimeout(typing);
     typing = setTimeout(() => { state.shown = 0; reload(); }, 250);
   });
