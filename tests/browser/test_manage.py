@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
@@ -222,3 +223,35 @@ def test_a_long_list_comes_a_page_at_a_time(watched: Watched, stack: StackProces
         e["title"] for e in listing["episodes"]
     )
     assert watched.unexpected_errors(OFFLINE_ARTWORK) == []
+
+
+# What GET /api/episodes takes (the API refuses any other query parameter with 422).
+EPISODES_QUERY = {
+    "type", "watched", "favorite", "priority", "watchStatus", "tag", "deleted", "archived", "search",
+    "sort", "limit", "offset",
+}  # fmt: skip
+
+
+def test_every_filter_asks_only_what_the_list_route_takes(watched: Watched, stack: StackProcess) -> None:
+    page = watched.page
+    answers: list[tuple[str, int]] = []
+    page.on("response", lambda response: answers.append((response.url, response.status)))
+    sign_in(page, stack)
+
+    list_filter(page, "Type").select_option("video")
+    list_filter(page, "Watched").select_option("true")
+    list_filter(page, "Tag").fill("later")
+    list_filter(page, "Search").fill("Manage")
+    list_filter(page, "Favourites").check()
+    list_filter(page, "Bin").check()
+    expect(page.locator("#episodes")).to_have_attribute("aria-busy", "false")
+
+    listed = [urlsplit(url) for url, _ in answers if urlsplit(url).path == "/api/episodes"]
+    last = parse_qs(listed[-1].query)
+    assert {k: v[0] for k, v in last.items() if k not in ("limit", "offset")} == {
+        "type": "video", "watched": "true", "tag": "later", "search": "Manage", "favorite": "true",
+        "deleted": "true",
+    }  # fmt: skip
+    assert all(set(parse_qs(url.query)) <= EPISODES_QUERY for url in listed)
+    assert [(url, status) for url, status in answers if status >= 400] == []
+    assert watched.unexpected_errors() == []
