@@ -26,7 +26,7 @@ pytestmark = pytest.mark.e2e
 # The page asks for the list 24 episodes at a time; the feed below has more than that.
 PAGE_SIZE = 24
 FEED_ITEMS = 40
-# That feed's artwork is on a CDN this machine (no internet) cannot reach.
+# The paging feed's artwork is on a CDN this machine (no internet) cannot reach.
 OFFLINE_ARTWORK = r"^https://image\.simplecastcdn\.com/"
 
 
@@ -254,4 +254,4 @@ def test_every_filter_asks_only_what_the_list_route_takes(watched: Watched, stac
     }  # fmt: skip
     assert all(set(parse_qs(url.query)) <= EPISODES_QUERY for url in listed)
     assert [(url, status) for url, status in answers if status >= 400] == []
-    assert watched.unexpected_errors() == []
+    assert watched.unexpected_errors(OFFLINE_ARTWORK) == []
