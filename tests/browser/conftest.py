@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 
 from tests.browser.browser import DESKTOP, Watched, chromium, watch
 from tests.support.feed_server import FeedServer
@@ -61,3 +61,8 @@ def sign_in(page: Page, stack: StackProcess, token: str | None = None) -> None:
     page.get_by_role("button", name="Sign in").click()
     if token is None:
         expect(page.locator("#list-view")).to_be_visible()
+
+
+def list_filter(page: Page, label: str) -> Locator:
+    """One of the list's filters by its label (a card's own controls may carry the same words)."""
+    return page.locator("#filters").get_by_label(label)

@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from tests.browser.browser import PHONE, Watched, thumbnail_png, watch
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import list_filter, sign_in
 from tests.support.feed_server import FeedServer
 from tests.support.origin import OriginServer, StaticRoute
 from tests.support.stack import StackProcess
@@ -162,7 +162,7 @@ def test_subscribing_to_a_feed_shows_its_episodes_and_html_in_titles_as_text(
     expect(row.locator(".title")).to_have_text(mine["title"])
     # Its episodes are on the list, as text
     page.get_by_role("button", name="List").click()
-    page.get_by_label("Type").select_option("podcast")
+    list_filter(page, "Type").select_option("podcast")
     expect(page.locator("#episodes .badge-podcast").first).to_be_visible(timeout=30_000)
     _, listing = stack.request("GET", "/api/episodes?type=podcast&limit=50")
     titles = [e["title"] for e in listing["episodes"]]

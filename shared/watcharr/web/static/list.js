@@ -1,14 +1,20 @@
 // The list: filters, paging, and every change (watched, favourite, priority, tags, delete, restore).
 
-import { call, withQuery } from "./api.js";
+import { ApiError, call, withQuery } from "./api.js";
 import { duration, el, linkOrText, toast, webUrl } from "./dom.js";
 
 const PAGE_SIZE = 24;
+// The most GET /api/episodes answers at once.
+const MAX_LIMIT = 500;
 // A change waits for the one writer to apply it, so the list shown afterwards already has it.
 const WAIT = 5;
+// A change not applied within WAIT is followed through GET /api/commands/{id} for a while longer.
+const FOLLOW_MS = 500;
+const FOLLOW_ROUNDS = 30;
 const PRIORITIES = ["none", "low", "medium", "high"];
+const COLOR = /^#[0-9a-fA-F]{6}$/;
 
-const state = { shown: 0, total: null, tags: [] };
+const state = { shown: 0, total: 0, tags: [], loads: 0 };
 let onSignedOut = () => {};
 
 const $ = (id) => document.getElementById(id);
@@ -23,7 +29,22 @@ function filters() {
 }
 
 function tagNames(episode) {
-  return (episode.tags || []).map((tag) => (typeof tag === "string" ? tag : tag.name)).filter(Boolean);
+  return (episode.tags || []).map((tag) => tag.name);
+}
+
+/** A tag on a card: a button that filters the list by it, edged in the tag's colour when it has one. */
+function tagChip(tag) {
+  const chip = el("button", {
+    type: "button", class: "tag", text: tag.name, title: `Show only “${tag.name}”`,
+    onclick: () => {
+      $("filters").elements.tag.value = tag.name;
+      state.shown = 0;
+      reload();
+    },
+  });
+  // Set through the CSSOM: the Content-Security-Policy refuses inline style attributes.
+  if (COLOR.test(tag.color || "")) chip.style.borderLeftColor = tag.color;
+  return chip;
 }
 
 function kind(episode) {
@@ -44,15 +65,53 @@ export function failed(error, where = message) {
   where(error.message);
 }
 
+const pause = (ms) => new Promise((resolve) => { setTimeout(resolve, ms); });
+
+/**
+ * What became of a write the API accepted (202): resolves once the writer applied it, throws its
+ * reason when the writer refused it, and resolves with false when it was not applied in time.
+ */
+async function settled(answer) {
+  if (answer.status !== 202) return true;
+  for (let round = 0; round < FOLLOW_ROUNDS; round += 1) {
+    await pause(FOLLOW_MS);
+    try {
+      const { data } = await call("GET", `/api/commands/${answer.data.commandId}`);
+      if (data.state === "failed") throw new ApiError(409, data.reason || "the change could not be applied");
+      return true;
+    } catch (error) {
+      // The writer records a command when it applies it: until then its id is not found.
+      if (error.status !== 404) throw error;
+    }
+  }
+  return false;
+}
+
+const cardOf = (episode) => $("episodes").querySelector(`[data-id="${episode.id}"]`);
+
+/** A card's controls wait while its change is on the way: no second change on what is about to be redrawn. */
+function busy(item, on) {
+  if (!item) return;
+  item.setAttribute("aria-busy", String(on));
+  for (const control of item.querySelectorAll("button, select, input")) control.disabled = on;
+}
+
 async function change(episode, method, path, body, done) {
+  const item = cardOf(episode);
+  const focused = item?.contains(document.activeElement) ? document.activeElement.dataset.control : undefined;
+  busy(item, true);
   try {
-    const answer = await call(method, `${path}?wait=${WAIT}`, body);
-    if (answer.status === 202) toast("Saved; it will show in a moment.");
+    const applied = await settled(await call(method, `${path}?wait=${WAIT}`, body));
+    if (!applied) toast("Saved; it will show in a moment.");
     else if (done) done();
-    await reload();
   } catch (error) {
     failed(error, (text) => toast(`“${episode.title}”: ${text}`));
   }
+  // Also after a refusal: the list then shows the episode as it really is (or gone).
+  await reload();
+  if (item?.isConnected) busy(item, false);
+  // Keyboard users keep their place: the same control on the card drawn anew.
+  if (focused) cardOf(episode)?.querySelector(`[data-control="${focused}"]`)?.focus();
 }
 
 function patch(episode, body, done) {
@@ -71,22 +130,36 @@ function restore(episode) {
   );
 }
 
+const byName = (name) => state.tags.find((tag) => tag.name.toLowerCase() === name.toLowerCase());
+
+/** The ids of the named tags, creating those the user does not have yet. */
 async function tagIdsFor(names) {
-  const known = new Map(state.tags.map((tag) => [tag.name.toLowerCase(), tag.id]));
   const ids = [];
   for (const name of names) {
-    let id = known.get(name.toLowerCase());
+    let id = byName(name)?.id;
     if (id === undefined) {
-      await call("POST", `/api/tags?wait=${WAIT}`, { name, color: null });
-      await loadTags();
-      id = state.tags.find((tag) => tag.name.toLowerCase() === name.toLowerCase())?.id;
+      try {
+        const answer = await call("POST", `/api/tags?wait=${WAIT}`, { name });
+        id = answer.data.tag?.id;
+        if (id === undefined) await settled(answer);
+      } catch (error) {
+        // 409: another device created it meanwhile; its id is in the tags now.
+        if (error.status !== 409) throw error;
+      }
+      if (id === undefined) {
+        await loadTags();
+        id = byName(name)?.id;
+      }
     }
-    if (id !== undefined) ids.push(id);
+    if (id === undefined) throw new ApiError(0, `the tag “${name}” is not there yet; try again`);
+    if (!ids.includes(id)) ids.push(id);
   }
   return ids;
 }
 
 async function tagEditor(episode, card) {
+  const open = card.querySelector(".tag-editor input");
+  if (open) return open.focus();
   await loadTags();
   const input = el("input", {
     type: "text", value: tagNames(episode).join(", "), "aria-label": `Tags of ${episode.title}`,
@@ -125,24 +198,25 @@ function card(episode) {
     duration(episode.duration) ? el("span", { class: "duration", text: duration(episode.duration) }) : null,
     episode.watched ? el("span", { class: "state", text: "watched" }) : null,
   );
-  const tags = el("p", { class: "tags" }, ...tagNames(episode).map((name) => el("span", { class: "tag", text: name })));
-  const priority = el("select", { "aria-label": `Priority of ${episode.title}` },
+  const tags = el("p", { class: "tags" }, ...(episode.tags || []).map(tagChip));
+  const priority = el("select", { "aria-label": `Priority of ${episode.title}`, "data-control": "priority" },
     ...PRIORITIES.map((p) => el("option", { value: p, text: `priority: ${p}`, selected: (episode.priority || "none") === p })));
   priority.addEventListener("change", () => patch(episode, { priority: priority.value }));
   const actions = episode.isDeleted
-    ? el("div", { class: "actions" }, el("button", { type: "button", text: "Restore", onclick: () => restore(episode) }))
+    ? el("div", { class: "actions" }, el("button", { type: "button", text: "Restore", "data-control": "restore", onclick: () => restore(episode) }))
     : el("div", { class: "actions" },
       el("button", {
-        type: "button", text: episode.watched ? "Mark unwatched" : "Mark watched",
+        type: "button", text: episode.watched ? "Mark unwatched" : "Mark watched", "data-control": "watched",
         onclick: () => patch(episode, { watched: !episode.watched }),
       }),
       el("button", {
         type: "button", text: episode.favorite ? "★ Favourite" : "☆ Favourite", "aria-pressed": String(!!episode.favorite),
+        "data-control": "favorite",
         onclick: () => patch(episode, { favorite: !episode.favorite }),
       }),
       priority,
-      el("button", { type: "button", text: "Tags", onclick: () => tagEditor(episode, body) }),
-      el("button", { type: "button", class: "danger", text: "Delete", onclick: () => remove(episode) }),
+      el("button", { type: "button", text: "Tags", "data-control": "tags", onclick: () => tagEditor(episode, body) }),
+      el("button", { type: "button", class: "danger", text: "Delete", "data-control": "delete", onclick: () => remove(episode) }),
     );
   const body = el("div", { class: "body" },
     el("h3", {}, linkOrText(episode.title || episode.url, episode.url, { class: "title" })),
@@ -164,33 +238,49 @@ function show(episodes, { append }) {
 
 function summarize(count) {
   state.shown = count;
-  const total = state.total ?? count;
-  message(count ? `${count}${state.total !== null ? ` of ${total}` : ""} shown` : "Nothing here.");
-  $("more").hidden = state.total !== null ? count >= state.total : count % PAGE_SIZE !== 0 || count === 0;
+  message(count ? `${count} of ${state.total} shown` : "Nothing here.");
+  $("more").hidden = count >= state.total;
+}
+
+/** The list is being fetched: "show more" waits, and assistive technology hears it is busy. */
+function loading(on) {
+  $("episodes").setAttribute("aria-busy", String(on));
+  $("more").disabled = on;
 }
 
 /** Loads the list again from the start, as many rows as were shown (a change keeps the place). */
 export async function reload() {
+  // Loads may overlap (a filter typed, a change applied, a job adding); only the newest one is drawn.
+  state.loads += 1;
+  const mine = state.loads;
   const limit = Math.max(PAGE_SIZE, Math.ceil(state.shown / PAGE_SIZE) * PAGE_SIZE);
+  loading(true);
   try {
-    const data = await page(0, Math.min(limit, 500));
-    state.total = typeof data.total === "number" ? data.total : null;
-    show(data.episodes || [], { append: false });
-    summarize((data.episodes || []).length);
+    const data = await page(0, Math.min(limit, MAX_LIMIT));
+    if (mine !== state.loads) return;
+    state.total = data.total;
+    show(data.episodes, { append: false });
+    summarize(data.episodes.length);
   } catch (error) {
-    failed(error);
+    if (mine === state.loads) failed(error);
+  } finally {
+    if (mine === state.loads) loading(false);
   }
 }
 
 async function more() {
+  const mine = state.loads;
+  loading(true);
   try {
     const data = await page(state.shown, PAGE_SIZE);
-    show(data.episodes || [], { append: true });
-    if (typeof data.total === "number") state.total = data.total;
-    else if ((data.episodes || []).length < PAGE_SIZE) state.total = state.shown + (data.episodes || []).length;
-    summarize(state.shown + (data.episodes || []).length);
+    if (mine !== state.loads) return;
+    state.total = data.total;
+    show(data.episodes, { append: true });
+    summarize(state.shown + data.episodes.length);
   } catch (error) {
-    failed(error);
+    if (mine === state.loads) failed(error);
+  } finally {
+    if (mine === state.loads) loading(false);
   }
 }
 
@@ -211,6 +301,9 @@ export function setUpList(signedOut) {
   onSignedOut = signedOut;
   let typing = 0;
   $("filters").addEventListener("input", () => {
+    // A load still on the way is for the old filters: it is not drawn, and the list stays busy.
+    state.loads += 1;
+    loading(true);
     clearTimeout(typing);
     typing = setTimeout(() => { state.shown = 0; reload(); }, 250);
   });
