@@ -196,4 +196,14 @@ MIGRATIONS: tuple[str, ...] = (
     ) WITHOUT ROWID;
     CREATE INDEX dead_letters_received ON dead_letters (received_at DESC);
     """,
+    # 4: when a command last set each of the fields an add's restore resets, so that the restore of an
+    # add accepted before that command (its result arriving after it) leaves the user's change alone;
+    # the open first-sync items of subscriptions, which each FeedChecked looks for.
+    """
+    ALTER TABLE episodes ADD COLUMN watch_set_at TEXT;
+    ALTER TABLE episodes ADD COLUMN archived_set_at TEXT;
+    ALTER TABLE episodes ADD COLUMN deleted_set_at TEXT;
+    ALTER TABLE episodes ADD COLUMN tags_set_at TEXT;
+    CREATE INDEX job_items_open_feed ON job_items (media_key) WHERE kind = 'feed' AND state = 'queued';
+    """,
 )

@@ -239,6 +239,8 @@ def plan_retry(user_id: int, job: JobView, command_id: str) -> RetryPlan | None:
             url=item.url,
             kind=item.kind,  # type: ignore[arg-type]
             media_key=_media_key(item.url),
+            tag=item.tag,
+            retry=item.retries + 1,
         )
         for item in failed
     ]

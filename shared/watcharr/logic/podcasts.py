@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -92,6 +93,8 @@ def plan_subscription(
 ) -> SubscriptionPlan:
     """Record the subscription with the writer, then fetch the feed once with the chosen backfill.
 
+    The subscription names a job (``added.job_id``) whose one item follows that first sync.
+
     ``current`` are the user's subscriptions (as ListSubscriptions lists them): one already following
     ``feed_url`` (an Apple Podcasts show moved to its feed, say) keeps its id.
     """
@@ -101,7 +104,9 @@ def plan_subscription(
     )
     return SubscriptionPlan(
         subscription_id=sub_id,
-        added=SubscriptionAdded(at=at, subscription_id=sub_id, user_id=user_id, feed_url=feed_url, tag=tag),
+        added=SubscriptionAdded(
+            at=at, subscription_id=sub_id, user_id=user_id, feed_url=feed_url, tag=tag, job_id=uuid.uuid4().hex
+        ),
         first_sync=ExtractRequest(
             at=at,
             user_id=user_id,
