@@ -407,9 +407,7 @@ def test_job_retried_queues_failed_items_again_and_their_next_result_applies(sto
         "state": "queued"
     }
     # The same item fails again on this attempt: that failure is applied, not taken for a duplicate.
-    again = ItemFailed(
-        at=EVEN_LATER, job_id="jr", item_id="jr-0000", reason="HTTP 404", attempts=1, retry=1
-    )
+    again = ItemFailed(at=EVEN_LATER, job_id="jr", item_id="jr-0000", reason="HTTP 404", attempts=1, retry=1)
     assert again.dedup_id() != first_failure.dedup_id()
     assert apply_result(store, again) == "applied"
     assert apply_result(store, again) == "duplicate"

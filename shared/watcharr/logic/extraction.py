@@ -146,9 +146,13 @@ def item_failed(request: ExtractRequest, reason: str, attempt: int) -> Extractio
     return Extraction(
         results=[
             ItemFailed(
-                at=request.at, job_id=request.job_id, item_id=request.item_id, reason=reason,
-                attempts=attempt, retry=request.retry,
-            )  # fmt: skip
+                at=request.at,
+                job_id=request.job_id,
+                item_id=request.item_id,
+                reason=reason,
+                attempts=attempt,
+                retry=request.retry,
+            )
         ]
     )
 

@@ -105,7 +105,12 @@ def plan_subscription(
     return SubscriptionPlan(
         subscription_id=sub_id,
         added=SubscriptionAdded(
-            at=at, subscription_id=sub_id, user_id=user_id, feed_url=feed_url, tag=tag, job_id=uuid.uuid4().hex
+            at=at,
+            subscription_id=sub_id,
+            user_id=user_id,
+            feed_url=feed_url,
+            tag=tag,
+            job_id=uuid.uuid4().hex,
         ),
         first_sync=ExtractRequest(
             at=at,

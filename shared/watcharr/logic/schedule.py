@@ -84,9 +84,12 @@ def plan_reconcile(
             continue
         work.results.append(
             ItemRequeued(
-                at=at, job_id=item["job_id"], item_id=item["id"], requeue=item["requeues"] + 1,
+                at=at,
+                job_id=item["job_id"],
+                item_id=item["id"],
+                requeue=item["requeues"] + 1,
                 retry=item["retries"],
-            )  # fmt: skip
+            )
         )
         if item["kind"] == "feed":
             # A subscription's first-sync item: the feed sync of this same run fetches the feed, and
