@@ -17,7 +17,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import api_accept, cold_start, ingest, persister, podcast_sync, queue_backend, youtube_section
+from bench import (
+    api_accept,
+    cold_start,
+    ingest,
+    manage,
+    persister,
+    podcast_sync,
+    queue_backend,
+    youtube_section,
+)
 from bench.common import SectionResult, machine
 from bench.report import PLOT_NAME, RESULTS_NAME, console, write_plot, write_results
 
@@ -38,6 +47,7 @@ class Sizes:
     backlogs: tuple[int, ...]
     backlog_calls: int
     youtube_videos: int
+    changes: int
 
 
 FULL = Sizes(
@@ -51,6 +61,7 @@ FULL = Sizes(
     backlogs=(100, 1000, 5000),
     backlog_calls=5,
     youtube_videos=50,
+    changes=200,
 )
 SMOKE = Sizes(
     ingest_urls=6,
@@ -63,6 +74,7 @@ SMOKE = Sizes(
     backlogs=(10, 20),
     backlog_calls=1,
     youtube_videos=2,
+    changes=5,
 )
 HEADLINE_CONCURRENCIES = [5, 10]
 YOUTUBE_LATENCY = 0.1
@@ -78,6 +90,7 @@ def sections(sizes: Sizes) -> dict[str, Callable[[], SectionResult]]:
         "5": lambda: cold_start.run(sizes.import_runs),
         "6": lambda: queue_backend.run(list(sizes.backlogs), sizes.backlog_calls),
         "7": lambda: youtube_section.run(sizes.youtube_videos, YOUTUBE_LATENCY),
+        "8": lambda: manage.run(sizes.changes, sizes.persister_messages),
     }
 
 
@@ -86,7 +99,7 @@ def main(argv: list[str] | None = None) -> list[SectionResult]:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--smoke", action="store_true", help="tiny sizes: checks the harness, not the code")
     parser.add_argument("--out", type=Path, default=BENCH_DIR, help="where RESULTS.md and the plot go")
-    parser.add_argument("--only", nargs="+", metavar="N", help="run only these sections (1-7)")
+    parser.add_argument("--only", nargs="+", metavar="N", help="run only these sections (1-8)")
     args = parser.parse_args(argv)
     runnable = sections(SMOKE if args.smoke else FULL)
     chosen = args.only or list(runnable)
