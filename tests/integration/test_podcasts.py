@@ -190,6 +190,16 @@ def test_a_subscriptions_first_sync_is_a_job_that_can_be_followed(
     again = lambda_world.call_api("GET", f"/api/jobs/{answers[0]['jobId']}", token=token)[1]
     assert again["items"] == jobs[0]["items"]
 
+    # When the page becomes a feed and alice retries the failed first sync
+    feeds.put_feed("/page.xml", feed_bytes(APPLE_SAMPLE))
+    status, retried = lambda_world.call_api("POST", f"/api/jobs/{answers[1]['jobId']}/retry", token=token)
+    assert status == 202, retried
+    lambda_world.run_pipeline()
+    # Then it is synced as the scheduled sync would have done (nothing was seen yet) and the item ends
+    (item,) = lambda_world.call_api("GET", f"/api/jobs/{answers[1]['jobId']}", token=token)[1]["items"]
+    assert (item["state"], item["reason"]) == ("added", "3 episodes added")
+    assert podcasts(lambda_world, token)[answers[1]["subscriptionId"]]["lastStatus"] == "updated"
+
 
 def test_broken_feeds_fail_readably_and_leave_the_others_alone(
     lambda_world: LambdaWorld, feeds: FeedServer, monkeypatch: pytest.MonkeyPatch

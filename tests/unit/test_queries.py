@@ -289,7 +289,7 @@ def test_the_wire_keeps_the_keys_callers_already_read(read: ReadStore) -> None:
     } <= set(job_wire["job"])
     assert set(job_wire["job"]["items"][0]) == {
         "id", "url", "kind", "state", "title", "reason", "attempts", "parentId", "episodeId", "type", "channel",
-        "tag", "retries",
+        "mediaKey", "tag", "retries",
     }  # fmt: skip
     assert job_wire["job"]["totals"] == {"queued": 0, "expanded": 0, "added": 1, "restored": 0, "failed": 1}
     (episode,) = answer_query(read, ListEpisodes(user_id=BOB)).wire()["episodes"]

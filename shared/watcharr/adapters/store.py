@@ -558,7 +558,7 @@ class ReadStore:
     def job_items(self, job_id: str) -> list[Row]:
         return self.conn.execute(
             "SELECT i.id, i.parent_item_id, i.url, i.kind, i.state, i.reason, i.title, i.episode_id, i.attempts,"
-            " i.tag, i.retries, e.type AS episode_type, c.name AS channel FROM job_items i"
+            " i.media_key, i.tag, i.retries, e.type AS episode_type, c.name AS channel FROM job_items i"
             " LEFT JOIN episodes e ON e.id = i.episode_id LEFT JOIN channels c ON c.id = e.channel_id"
             " WHERE i.job_id = ? ORDER BY i.rowid",
             (job_id,),

@@ -12,6 +12,7 @@ from typing import Literal
 
 from watcharr.adapters.store import Row, WriteStore
 from watcharr.logic.commands import apply_command
+from watcharr.logic.podcasts import first_sync_key
 from watcharr.models.messages import (
     Command,
     EpisodeExtracted,
@@ -223,11 +224,6 @@ def _(message: SubscriptionAdded, store: WriteStore) -> None:
         )
         store.insert_job(message.job_id, message.user_id, "subscribe", message.at)
         store.insert_items(message.job_id, [first_sync], None, message.at)
-
-
-def first_sync_key(subscription_id: str) -> str:
-    """The media key of a subscription's first-sync job item: what its FeedChecked finishes."""
-    return f"subscription:{subscription_id}"
 
 
 @_apply.register

@@ -20,6 +20,7 @@ from watcharr.models.messages import ExtractRequest, FeedSync, SubscriptionAdded
 from watcharr.models.queries import ListSubscriptions
 
 _STOREFRONT = re.compile(r"[a-z]{2}")
+_FIRST_SYNC_PREFIX = "subscription:"
 # Control, format (bidi overrides, zero-width), separator-line/paragraph, surrogate and unassigned.
 _INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"})
 
@@ -121,6 +122,21 @@ def plan_subscription(
             feed=FeedSync(subscription_id=sub_id, backfill=backfill),
         ),
     )
+
+
+def first_sync_key(subscription_id: str) -> str:
+    """The media key of a subscription's first-sync job item: what its FeedChecked finishes."""
+    return f"{_FIRST_SYNC_PREFIX}{subscription_id}"
+
+
+def first_sync_of(media_key: str | None) -> FeedSync | None:
+    """The sync a first-sync item stands for (to retry it), or None for any other item.
+
+    Nothing was seen when a first sync failed, so a retry adds what the next scheduled sync would.
+    """
+    if media_key is None or not media_key.startswith(_FIRST_SYNC_PREFIX):
+        return None
+    return FeedSync(subscription_id=media_key.removeprefix(_FIRST_SYNC_PREFIX))
 
 
 def subscriptions(query: QueryClient, user_id: int) -> list[dict[str, Any]]:

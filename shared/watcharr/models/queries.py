@@ -72,7 +72,8 @@ class JobItemView(_Answer):
     episode_id: int | None
     type: str | None
     channel: str | None
-    # What a retry of the item sends again: its tag, and the number of retries so far.
+    # What a retry of the item sends again: its key, its tag, and the number of retries so far.
+    media_key: str | None = None
     tag: str | None = None
     retries: int = 0
 
