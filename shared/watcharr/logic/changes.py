@@ -21,7 +21,7 @@ from watcharr.models.queries import CommandView, GetCommand, ask
 # one pause late (after 40.6 ms for a command applied at 24 ms). Later looks back off so a long wait
 # costs the QueryFunction a few calls a second at most.
 FIRST_POLL_SECONDS = 0.005
-STEADY_POLL_UNTIL_SECONDS = 0
+STEADY_POLL_UNTIL_SECONDS = 0.2
 LAST_POLL_SECONDS = 0.5
 POLL_GROWTH = 1.5
 
