@@ -22,6 +22,7 @@ from bench import (
     cold_start,
     ingest,
     manage,
+    moving_in,
     persister,
     podcast_sync,
     queue_backend,
@@ -43,10 +44,12 @@ class Sizes:
     api_repeats: int
     persister_messages: int
     subscriptions: int
+    channels: int
     import_runs: int
     backlogs: tuple[int, ...]
     backlog_calls: int
     youtube_videos: int
+    import_episodes: int
     changes: int
 
 
@@ -57,10 +60,12 @@ FULL = Sizes(
     api_repeats=5,
     persister_messages=2000,
     subscriptions=100,
+    channels=100,
     import_runs=5,
     backlogs=(100, 1000, 5000),
     backlog_calls=5,
     youtube_videos=50,
+    import_episodes=5000,
     changes=200,
 )
 SMOKE = Sizes(
@@ -70,10 +75,12 @@ SMOKE = Sizes(
     api_repeats=1,
     persister_messages=20,
     subscriptions=2,
+    channels=3,
     import_runs=1,
     backlogs=(10, 20),
     backlog_calls=1,
     youtube_videos=2,
+    import_episodes=20,
     changes=5,
 )
 HEADLINE_CONCURRENCIES = [5, 10]
@@ -86,11 +93,12 @@ def sections(sizes: Sizes) -> dict[str, Callable[[], SectionResult]]:
         "1": lambda: ingest.run(sizes.ingest_urls, list(sizes.concurrencies), HEADLINE_CONCURRENCIES),
         "2": lambda: api_accept.run(sizes.api_urls, sizes.api_repeats),
         "3": lambda: persister.run(sizes.persister_messages),
-        "4": lambda: podcast_sync.run(sizes.subscriptions),
+        "4": lambda: podcast_sync.run(sizes.subscriptions, sizes.channels),
         "5": lambda: cold_start.run(sizes.import_runs),
         "6": lambda: queue_backend.run(list(sizes.backlogs), sizes.backlog_calls),
         "7": lambda: youtube_section.run(sizes.youtube_videos, YOUTUBE_LATENCY),
-        "8": lambda: manage.run(sizes.changes, sizes.persister_messages),
+        "8": lambda: moving_in.run(sizes.import_episodes),
+        "9": lambda: manage.run(sizes.changes, sizes.persister_messages),
     }
 
 
@@ -99,7 +107,7 @@ def main(argv: list[str] | None = None) -> list[SectionResult]:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--smoke", action="store_true", help="tiny sizes: checks the harness, not the code")
     parser.add_argument("--out", type=Path, default=BENCH_DIR, help="where RESULTS.md and the plot go")
-    parser.add_argument("--only", nargs="+", metavar="N", help="run only these sections (1-8)")
+    parser.add_argument("--only", nargs="+", metavar="N", help="run only these sections (1-9)")
     args = parser.parse_args(argv)
     runnable = sections(SMOKE if args.smoke else FULL)
     chosen = args.only or list(runnable)

@@ -1,4 +1,4 @@
-"""Section 8: managing the list in local mode — a waited change against a read, and the writer's rates.
+"""Section 9: managing the list in local mode — a waited change against a read, and the writer's rates.
 
 One episode is added through the local stack (`make run`'s own runner, the origin site on 127.0.0.1).
 Then, alternately, ``PATCH /api/episodes/{id}?wait=5`` (favourite on, off, …: each a command through
@@ -21,7 +21,7 @@ from bench.common import SectionResult, quiet_service_logs
 from tests.support.origin import OriginServer
 from tests.support.stack import StackProcess, running_stack
 
-TITLE = "8. Managing the list (local mode)"
+TITLE = "9. Managing the list (local mode)"
 STACK_ARGS = ("--api-workers", "2", "--shutdown-grace", "0.5")
 TARGET_RATIO = 3.0
 

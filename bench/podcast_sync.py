@@ -3,8 +3,11 @@
 The test feeds are served by a FeedServer (strong ETag and Last-Modified, real 304s). First the
 730-item feed is subscribed with backfill "all" (every episode added); then ``subscriptions``
 feeds, the test files cycled, are subscribed (each subscription's first sync fetches and parses its
-feed); then the scheduled sync is run once more with nothing changed, which should be only
-conditional GETs answered 304: no feed parsed, no episode message sent.
+feed); ``channels`` YouTube channels are followed (their Atom feeds served by FakeYouTubeChannels,
+with ETags and 304s as YouTube's); then the scheduled sync is run once more with nothing changed,
+which should be only conditional GETs answered 304: no feed parsed, no episode message sent.
+Channels are followed with backfill 0, so no partial upload sends the refresh to www.youtube.com,
+which cannot be reached here.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from typing import Any
 from bench.common import BIG_FEED, FEEDS_DIR, SectionResult, quiet_service_logs
 from tests.support.feed_server import FeedServer
 from tests.support.stack import StackProcess, running_stack
+from tests.support.youtube_channel_fakes import FakeChannel, FakeUpload, FakeYouTubeChannels
 from watcharr.models.messages import utc_now
 
 TITLE = "4. Podcast sync"
@@ -62,6 +66,30 @@ def _subscribe(stack: StackProcess, url: str, backfill: int | str = 1) -> str:
     return str(answer["subscriptionId"])
 
 
+def _follow(stack: StackProcess, channel_id: str) -> str:
+    body = {"url": f"https://www.youtube.com/channel/{channel_id}", "backfill": 0}
+    status, answer = stack.request("POST", "/api/channels", body)
+    if status != 202:
+        raise RuntimeError(f"follow answered {status}: {answer}")
+    return str(answer["subscriptionId"])
+
+
+def _bench_channels(youtube: FakeYouTubeChannels, count: int) -> list[str]:
+    """``count`` channels of three uploads each; their ids."""
+    ids = []
+    for i in range(count):
+        channel_id = f"UCbench{i:017d}"
+        uploads = [
+            FakeUpload(
+                f"b{i:04d}{j:06d}", f"Upload {j} of channel {i}", published=f"2024-03-{10 + j}T10:00:00+00:00"
+            )
+            for j in range(3)
+        ]
+        youtube.add_channel(FakeChannel(channel_id, f"Channel {i}", f"@bench{i}", uploads=uploads))
+        ids.append(channel_id)
+    return ids
+
+
 def worker_peak_rss_mb(stack: StackProcess) -> float:
     """The largest peak RSS (VmHWM) among the stack's worker processes, in MB."""
     peak = 0
@@ -79,15 +107,19 @@ def worker_peak_rss_mb(stack: StackProcess) -> float:
     return peak / 1024
 
 
-def run(subscriptions: int, timeout: float = 300.0) -> SectionResult:
-    """Backfill the big feed, subscribe ``subscriptions`` feeds, then sync again with nothing changed."""
+def run(subscriptions: int, channels: int, timeout: float = 300.0) -> SectionResult:
+    """Backfill the big feed, subscribe ``subscriptions`` feeds, follow ``channels`` channels, then sync
+    again with nothing changed."""
     result = SectionResult(TITLE)
     files = sorted(p for p in FEEDS_DIR.glob("*.xml"))
     with (
         quiet_service_logs(),
         FeedServer() as feeds,
+        FakeYouTubeChannels() as youtube,
         tempfile.TemporaryDirectory() as tmp,
-        running_stack(Path(tmp) / "data", args=STACK_ARGS) as stack,
+        running_stack(
+            Path(tmp) / "data", args=STACK_ARGS, env={"WATCHARR_YOUTUBE_SITE_URL": youtube.base_url}
+        ) as stack,
     ):
         database = stack.data_dir / "watcharr.db"
 
@@ -116,6 +148,13 @@ def run(subscriptions: int, timeout: float = 300.0) -> SectionResult:
         subscribe_seconds = time.perf_counter() - began
         _wait_checked(database, since, subscriptions, timeout)
         first_seconds = time.perf_counter() - began
+        # Channels: each first sync fetches and parses its channel's feed once.
+        since = utc_now()
+        began = time.perf_counter()
+        for channel_id in _bench_channels(youtube, channels):
+            _follow(stack, channel_id)
+        _wait_checked(database, since, channels, timeout)
+        channels_first_seconds = time.perf_counter() - began
         failed_first = _query(database, "SELECT count(*) FROM subscriptions WHERE last_status = 'failed'")[0][
             0
         ]
@@ -123,16 +162,18 @@ def run(subscriptions: int, timeout: float = 300.0) -> SectionResult:
         # Second sync, nothing changed: every feed, the big one too, gets a conditional GET.
         feeds.wait_idle()
         feeds.clear_log()
+        channel_requests_before = len(youtube.feed_requests())
         applied_before = _applied(database)
         since = utc_now()
         began = time.perf_counter()
         status, answer = stack.request("POST", "/_local/sync", token=None)
         if status != 200:
             raise RuntimeError(f"/_local/sync answered {status}: {answer}")
-        _wait_checked(database, since, subscriptions + 1, timeout)
+        _wait_checked(database, since, subscriptions + 1 + channels, timeout)
         second_seconds = time.perf_counter() - began
         feeds.wait_idle()
         log = feeds.requests
+        channel_log = youtube.feed_requests()[channel_requests_before:]
         applied = _applied(database) - applied_before
     total = subscriptions + 1
     conditional = sum(1 for r in log if r.if_none_match or r.if_modified_since)
@@ -147,11 +188,25 @@ def run(subscriptions: int, timeout: float = 300.0) -> SectionResult:
     result.add(f"first sync of {subscriptions} feeds (from the first subscribe)", first_seconds, "s")
     result.add(f"  of which {subscriptions} subscribe requests", subscribe_seconds, "s")
     result.add("  feeds whose first sync failed", failed_first)
-    result.add(f"second sync, nothing changed ({total} feeds)", second_seconds, "s")
+    channel_parsed = sum(1 for r in channel_log if r[1] == 200)
+    channel_not_modified = sum(1 for r in channel_log if r[1] == 304)
+    result.add(
+        f"first sync of {channels} followed channels (from the first follow)", channels_first_seconds, "s"
+    )
+    result.add(f"second sync, nothing changed ({total} feeds + {channels} channels)", second_seconds, "s")
+    result.add("second sync: channel feed GETs / 304", f"{len(channel_log)} / {channel_not_modified}")
+    result.add(
+        "second sync: channel feeds parsed (200 answers)", channel_parsed, target="0", met=channel_parsed == 0
+    )
     result.add("second sync: GETs / conditional / 304", f"{len(log)} / {conditional} / {not_modified}")
     result.add("second sync: feeds parsed (200 answers)", parsed, target="0", met=parsed == 0)
     result.add("second sync: episode messages sent", episode_messages, target="0", met=episode_messages == 0)
     result.add("second sync: FeedChecked messages applied", applied["FeedChecked"])
+    if channel_parsed:
+        result.explanations.append(
+            f"Channel sync: the second sync, with nothing changed, got {channel_parsed} full channel feeds (200)"
+            f" out of {len(channel_log)} GETs."
+        )
     if parsed or episode_messages:
         result.explanations.append(
             f"Podcast sync: the second sync, with nothing changed, got {parsed} full answers (200) out of"

@@ -20,6 +20,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from watcharr.adapters.query_client import QueryFailed, query_client_for
 from watcharr.api import (
     answers,
+    routes_channels,
     routes_commands,
     routes_episodes,
     routes_jobs,
@@ -39,7 +40,7 @@ API_TOKEN = {"apiToken": APIKey(name="X-API-Token", in_=APIKeyIn.header, descrip
 
 app = APIGatewayHttpResolver(enable_validation=True)
 app.use(middlewares=[reject_unknown_query])
-for resource in (routes_links, routes_jobs, routes_episodes, routes_tags, routes_commands, routes_podcasts, web_routes):
+for resource in (routes_links, routes_jobs, routes_episodes, routes_tags, routes_commands, routes_podcasts, routes_channels, web_routes):
     app.include_router(resource.router)
 
 

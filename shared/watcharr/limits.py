@@ -35,3 +35,5 @@ MAX_REASON_LENGTH = 1000
 MAX_MESSAGE_TYPE_LENGTH = 64
 # Podcast episodes travel 50 to a FeedEpisodesExtracted message: their descriptions are kept shorter.
 MAX_EPISODE_NOTES_LENGTH = 5000
+# A YouTube channel's feed lists its 15 newest uploads: following one adds at most that many at once.
+MAX_CHANNEL_BACKFILL = 15

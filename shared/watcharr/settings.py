@@ -38,6 +38,8 @@ class Settings(BaseModel):
     # Base URLs of the Data API and of YouTube's oEmbed endpoint (tests point them at local servers).
     youtube_api_url: str = "https://www.googleapis.com/youtube/v3"
     youtube_oembed_url: str = "https://www.youtube.com/oembed"
+    # Where followed channels' pages and feeds are read; subscriptions store www.youtube.com's URLs.
+    youtube_site_url: str = "https://www.youtube.com"
     # Optional yt-dlp outbound proxy (may carry credentials) and Secrets Manager id of a cookies.txt.
     ytdlp_proxy: str = Field(default="", repr=False)
     ytdlp_cookies_secret: str = ""

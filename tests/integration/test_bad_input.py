@@ -20,6 +20,8 @@ MANY = "/api/shortcuts/add-videos"
 PODCASTS = "/api/podcasts"
 EPISODE = "/api/episodes/1"
 TAGS = "/api/tags"
+CHANNELS = "/api/channels"
+BLENDER = "https://www.youtube.com/channel/UCSMOQeBJ2RAnuFungnQOxLg"
 
 # (method, path, query, raw body)
 CORPUS: list[tuple[str, str, str, str | None]] = [
@@ -173,6 +175,28 @@ CORPUS: list[tuple[str, str, str, str | None]] = [
     ("POST", "/api/jobs/not-a-job/retry", "", None),
     ("GET", PODCASTS, "all=1", None),
     ("POST", ONE, "wiat=5", json.dumps({"url": VIDEO})),
+    # Channel links are refused before anything is looked up: nothing fetched, nothing stored
+    ("POST", CHANNELS, "", json.dumps({})),
+    ("POST", CHANNELS, "", json.dumps({"url": "not a link"})),
+    ("POST", CHANNELS, "", json.dumps({"url": VIDEO})),
+    ("POST", CHANNELS, "", json.dumps({"url": "https://www.youtube.com/watch?v=dQw4w9WgXcQ"})),
+    ("POST", CHANNELS, "", json.dumps({"url": "https://example.com/@someone"})),
+    ("POST", CHANNELS, "", json.dumps({"url": "https://www.youtube.com/channel/UCshort"})),
+    ("POST", CHANNELS, "", json.dumps({"url": "https://www.youtube.com/playlist?list=RDdQw4w9WgXcQ"})),
+    ("POST", CHANNELS, "", json.dumps({"url": "https://www.youtube.com/feeds/videos.xml"})),
+    ("POST", CHANNELS, "", json.dumps({"url": "https://user:pw@www.youtube.com/@someone"})),
+    ("POST", CHANNELS, "", json.dumps({"url": "@x"})),
+    ("POST", CHANNELS, "", json.dumps({"url": BLENDER, "backfill": 16})),
+    ("POST", CHANNELS, "", json.dumps({"url": BLENDER, "backfill": -1})),
+    ("POST", CHANNELS, "", json.dumps({"url": BLENDER, "backfill": "all"})),
+    ("POST", CHANNELS, "", json.dumps({"url": BLENDER, "backfill": True})),
+    ("POST", CHANNELS, "", json.dumps({"url": BLENDER, "backfill": 2.5})),
+    ("POST", CHANNELS, "", json.dumps({"url": BLENDER, "includeShorts": "yes"})),
+    ("POST", CHANNELS, "", json.dumps({"url": BLENDER, "shorts": False})),
+    ("POST", CHANNELS, "", json.dumps({"url": BLENDER, "tag": "x" * (limits.MAX_TAG_LENGTH + 1)})),
+    ("POST", CHANNELS, "", json.dumps({"url": "https://www.youtube.com/@" + "a" * limits.MAX_URL_LENGTH})),
+    ("DELETE", "/api/channels/not-an-id", "", None),
+    ("DELETE", "/api/channels/0123456789abcdef0123", "", None),
 ]
 
 Event = dict[str, Any]
@@ -292,7 +316,7 @@ EVENTS: list[tuple[str, str, str, Callable[[Event], Event], int]] = [
     ("no rawPath", "GET", "/api/episodes", _without("rawPath"), 400),
     ("dict body", "POST", ONE, _set(body={"url": VIDEO}), 400),
     ("list body", "POST", MANY, _set(body=[{"url": VIDEO}]), 400),
-    ("path outside /api", "GET", "/", lambda event: event, 404),
+    ("path outside /api", "GET", "/index.php", lambda event: event, 404),
     ("another path outside /api", "POST", "/shortcuts/add-episode", lambda event: event, 404),
     ("favicon", "GET", "/favicon.ico", lambda event: event, 404),
 ]
@@ -390,6 +414,21 @@ def test_bad_event_gets_a_4xx_json_reason(
             '"http://exa mple.com/" has a space in it; send the feed\'s URL on its own',
         ),
         ("DELETE", "/api/podcasts/not-an-id", None, 404, "no such subscription"),
+        (
+            "POST",
+            CHANNELS,
+            json.dumps({"url": BLENDER, "backfill": 16}),
+            422,
+            "backfill must be a number from 0 to 15 (a channel's feed lists its 15 newest uploads)",
+        ),
+        (
+            "POST",
+            CHANNELS,
+            json.dumps({"url": VIDEO}),
+            422,
+            f"{VIDEO} is a video, not a channel; share the channel's link to follow it",
+        ),
+        ("DELETE", "/api/channels/not-an-id", None, 404, "no such subscription"),
         ("GET", "/api/jobs/not-a-job", None, 404, "no such job"),
         ("GET", "/api/episodes?type=movie", None, 422, "type must be 'video' or 'podcast'"),
         ("POST", ONE, "{}", 422, "url is required"),

@@ -225,7 +225,8 @@ class FakeYouTubeChannels(FakeYouTube):
         class Handler(api_handler):
             def do_GET(self) -> None:
                 split = urlsplit(self.path)
-                if split.path.startswith("/youtube/v3/") and split.path != "/youtube/v3/channels":
+                inherited = split.path.startswith(("/youtube/v3/", "/player/")) or split.path == "/oembed"
+                if inherited and split.path != "/youtube/v3/channels":
                     super().do_GET()
                     return
                 status, headers, body = fake._channel_side(self.path, dict(self.headers.items()))

@@ -714,7 +714,12 @@ RAW_CONTROLS = ("\x1b", "\x07", "\x9b", "\u202e", "\r")
 
 
 def test_control_and_bidi_characters_from_a_page_never_reach_the_terminal(run: Any, api: FakeApi) -> None:
-    episode = {"title": HOSTILE, "type": "video", "channel": {"name": HOSTILE}, "tags": [HOSTILE]}
+    episode = {
+        "title": HOSTILE,
+        "type": "video",
+        "channel": {"name": HOSTILE},
+        "tags": [{"id": 1, "name": HOSTILE, "color": None}],
+    }
     api.reply("GET", "/api/episodes", (200, {"success": True, "episodes": [episode]}))
     item = {"state": "failed", "url": "https://example.com/v", "title": HOSTILE, "reason": HOSTILE}
     job = {"jobId": JOB_ID, "status": "done", "total": 1, "done": 1, "totals": {"failed": 1}, "items": [item]}
@@ -730,3 +735,65 @@ def test_control_and_bidi_characters_from_a_page_never_reach_the_terminal(run: A
     assert "Nice\\x1b[31m video" in table.out and "\\u202edrawkcab" in lines.out
     # The JSON stays JSON and says the same title.
     assert json.loads(as_json.out)["items"][0]["title"] == HOSTILE
+
+
+# ---- channels ----------------------------------------------------------------------------------------------
+
+
+def test_channels_add_list_rm(run: Any, api: FakeApi) -> None:
+    feed = "https://www.youtube.com/feeds/videos.xml?channel_id=UCSMOQeBJ2RAnuFungnQOxLg"
+    api.reply("POST", "/api/channels", (202, {"success": True, "subscriptionId": "c0ffee", "feedUrl": feed}))
+    api.reply(
+        "GET",
+        "/api/channels",
+        (
+            200,
+            {
+                "success": True,
+                "channels": [
+                    {
+                        "id": "c0ffee",
+                        "kind": "youtube_channel",
+                        "feedUrl": feed,
+                        "title": "Blender",
+                        "includeShorts": False,
+                        "lastSyncAt": "2026-11-28T12:00:00.000Z",
+                        "lastStatus": "failed",
+                        "lastError": "YouTube has no such channel (any more)",
+                        "episodeCount": 2,
+                        "tag": "3d",
+                    },
+                ],
+            },
+        ),
+    )
+    api.reply("DELETE", "/api/channels/c0ffee", (200, {"success": True, "subscriptionId": "c0ffee"}))
+
+    added = run(
+        *with_api(api, "channels", "add", "@BlenderOfficial", "--tag", "3d", "--backfill", "5", "--no-shorts")
+    )
+    assert added.code == 0 and "c0ffee" in added.out and feed in added.out
+    assert api.only("POST", "/api/channels").body == {
+        "url": "@BlenderOfficial",
+        "tag": "3d",
+        "backfill": 5,
+        "includeShorts": False,
+    }
+
+    listed = run(*with_api(api, "channels", "list"))
+    assert listed.code == 0
+    assert (
+        "Blender" in listed.out and "failed: YouTube has no such channel" in listed.out and "3d" in listed.out
+    )
+
+    removed = run(*with_api(api, "channels", "rm", "c0ffee"))
+    assert removed.code == 0 and "removed c0ffee" in removed.out
+
+
+@pytest.mark.parametrize("backfill", ["16", "-1", "all"])
+def test_channels_add_backfill_outside_0_to_15_is_a_usage_error(
+    run: Any, api: FakeApi, backfill: str
+) -> None:
+    outcome = run(*with_api(api, "channels", "add", "@BlenderOfficial", "--backfill", backfill))
+    assert outcome.code == 2 and "--backfill" in outcome.err
+    assert api.requests == []

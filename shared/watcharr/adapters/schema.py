@@ -196,7 +196,57 @@ MIGRATIONS: tuple[str, ...] = (
     ) WITHOUT ROWID;
     CREATE INDEX dead_letters_received ON dead_letters (received_at DESC);
     """,
-    # 4: when a command last set each of the fields an add's restore resets, so that the restore of an
+    # 4: subscriptions of three kinds (podcast feeds, YouTube channels, YouTube playlists), and whether a
+    # followed channel's Shorts are added; every subscription from before is a podcast.
+    """
+    ALTER TABLE subscriptions ADD COLUMN kind TEXT NOT NULL DEFAULT 'podcast'
+        CHECK (kind IN ('podcast', 'youtube_channel', 'youtube_playlist'));
+    ALTER TABLE subscriptions ADD COLUMN include_shorts INTEGER NOT NULL DEFAULT 1;
+    """,
+    # 5: moving in. What the reference app keeps beyond this schema (an episode's custom order and
+    # archive time, a tag's last use, a channel's and a tag link's time, an event's own id, title and
+    # media type); the per-import report; and on job items the extras an import asks for (tags to add,
+    # a watched time), applied when the item's episode lands.
+    """
+    ALTER TABLE episodes ADD COLUMN custom_order INTEGER;
+    ALTER TABLE episodes ADD COLUMN archived_at TEXT;
+    ALTER TABLE tags ADD COLUMN last_used_at TEXT;
+    ALTER TABLE channels ADD COLUMN created_at TEXT;
+    ALTER TABLE episode_tags ADD COLUMN created_at TEXT;
+    ALTER TABLE media_events ADD COLUMN source_id TEXT;
+    ALTER TABLE media_events ADD COLUMN title TEXT;
+    ALTER TABLE media_events ADD COLUMN media_type TEXT;
+    CREATE UNIQUE INDEX media_events_source ON media_events (user_id, source_id) WHERE source_id IS NOT NULL;
+
+    CREATE TABLE imports (
+        id TEXT PRIMARY KEY,
+        user_id INTEGER REFERENCES users(id),
+        source TEXT NOT NULL,
+        user_outcome TEXT,
+        chunks INTEGER NOT NULL DEFAULT 0,
+        episodes_imported INTEGER NOT NULL DEFAULT 0,
+        episodes_merged INTEGER NOT NULL DEFAULT 0,
+        tags_imported INTEGER NOT NULL DEFAULT 0,
+        tags_merged INTEGER NOT NULL DEFAULT 0,
+        channels INTEGER NOT NULL DEFAULT 0,
+        tag_links INTEGER NOT NULL DEFAULT 0,
+        events INTEGER NOT NULL DEFAULT 0,
+        watched_marked INTEGER NOT NULL DEFAULT 0,
+        not_on_list INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE import_skips (
+        import_id TEXT NOT NULL REFERENCES imports(id),
+        sequence INTEGER NOT NULL,
+        reason TEXT NOT NULL
+    );
+    CREATE INDEX import_skips_import ON import_skips (import_id, sequence);
+
+    ALTER TABLE job_items ADD COLUMN import_tags TEXT;
+    ALTER TABLE job_items ADD COLUMN watched_at TEXT;
+    """,
+    # 6: when a command last set each of the fields an add's restore resets, so that the restore of an
     # add accepted before that command (its result arriving after it) leaves the user's change alone;
     # the open first-sync items of subscriptions, which each FeedChecked looks for.
     """

@@ -7,6 +7,7 @@ readers open the file read-only.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from watcharr.adapters.schema import MIGRATIONS
+from watcharr.models.imports import ImportedChannel, ImportedEpisode, ImportedEvent, ImportedTag, ImportedUser
 from watcharr.models.media import ChannelInfo, MediaMetadata
 from watcharr.models.messages import JobItemSpec
 from watcharr.models.queries import ListEpisodes
@@ -24,6 +26,24 @@ Row = dict[str, Any]
 _USER_EPISODE_COLUMNS = frozenset(
     {"watched", "watch_status", "favorite", "priority", "like_status", "notes", "is_archived", "is_deleted"}
 )
+# What merging an imported episode into one already here may set (see logic.persist_import).
+_MERGED_EPISODE_COLUMNS = _USER_EPISODE_COLUMNS | frozenset(
+    {
+        "description", "duration", "thumbnail_url", "upload_date", "published_date", "view_count", "channel_id",
+        "is_short", "custom_order", "archived_at", "created_at", "updated_at",
+    }
+)  # fmt: skip
+_IMPORTED_EPISODE_FIELDS = (
+    "type", "title", "description", "duration", "thumbnail_url", "url", "upload_date", "published_date",
+    "view_count", "channel_id", "watched", "watch_status", "favorite", "is_deleted", "priority", "custom_order",
+    "is_short", "like_status", "notes", "is_archived", "archived_at", "created_at", "updated_at",
+)  # fmt: skip
+IMPORT_COUNTS = frozenset(
+    {
+        "chunks", "episodes_imported", "episodes_merged", "tags_imported", "tags_merged", "channels", "tag_links",
+        "events", "watched_marked", "not_on_list",
+    }
+)  # fmt: skip
 # The fields an add's restore resets, and the column noting when a command last set each.
 _SET_AT = {
     "watched": "watch_set_at", "watch_status": "watch_set_at", "is_archived": "archived_set_at",
@@ -169,10 +189,17 @@ class WriteStore:
         self, job_id: str, items: Iterable[JobItemSpec], parent_item_id: str | None, at: str
     ) -> None:
         self.conn.executemany(
-            "INSERT INTO job_items (id, job_id, parent_item_id, url, kind, media_key, tag, created_at, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
-            [(i.item_id, job_id, parent_item_id, i.url, i.kind, i.media_key, i.tag, at, at) for i in items],
-        )
+            "INSERT INTO job_items (id, job_id, parent_item_id, url, kind, media_key, tag, import_tags, watched_at,"
+            " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+            [
+                (
+                    i.item_id, job_id, parent_item_id, i.url, i.kind, i.media_key, i.tag,
+                    json.dumps(i.import_tags, ensure_ascii=False) if i.import_tags is not None else None,
+                    i.watched_at, at, at,
+                )
+                for i in items
+            ],
+        )  # fmt: skip
 
     def add_left_out(self, job_id: str, left_out: int, at: str) -> None:
         self.conn.execute(
@@ -461,18 +488,194 @@ class WriteStore:
             "SELECT retries, retried_at FROM job_items WHERE id = ?", (item_id,)
         ).fetchone()
 
+    # -- imports (moving in) -------------------------------------------------------------------
+
+    def user_named(self, username: str) -> Row | None:
+        return self.conn.execute(
+            "SELECT id, username, display_name, token_hash FROM users WHERE username = ?", (username,)
+        ).fetchone()
+
+    def token_hash_taken(self, token_hash: str) -> bool:
+        return (
+            self.conn.execute("SELECT 1 FROM users WHERE token_hash = ?", (token_hash,)).fetchone()
+            is not None
+        )
+
+    def insert_imported_user(self, user: ImportedUser, token_hash: str) -> int:
+        cur = self.conn.execute(
+            "INSERT INTO users (username, display_name, is_admin, token_hash, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                user.username,
+                user.display_name,
+                int(user.is_admin),
+                token_hash,
+                user.created_at,
+                user.updated_at,
+            ),
+        )
+        assert cur.lastrowid is not None
+        return cur.lastrowid
+
+    def merge_imported_user(self, user_id: int, user: ImportedUser) -> None:
+        """A user already here keeps everything it has; a display name it lacks comes from the import."""
+        self.conn.execute(
+            "UPDATE users SET display_name = COALESCE(NULLIF(display_name, username), ?, display_name),"
+            " created_at = MIN(created_at, ?) WHERE id = ?",
+            (user.display_name, user.created_at, user_id),
+        )
+
+    def upsert_imported_channel(self, channel: ImportedChannel) -> bool:
+        """Insert the channel, or fill in what the one here lacks; True when it is new."""
+        exists = (
+            self.conn.execute("SELECT 1 FROM channels WHERE id = ?", (channel.id,)).fetchone() is not None
+        )
+        self.conn.execute(
+            "INSERT INTO channels (id, type, name, description, thumbnail_url, url, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (id) DO UPDATE SET name = COALESCE(name, excluded.name),"
+            " description = COALESCE(description, excluded.description),"
+            " thumbnail_url = COALESCE(thumbnail_url, excluded.thumbnail_url), url = COALESCE(url, excluded.url),"
+            " created_at = MIN(COALESCE(created_at, excluded.created_at), excluded.created_at)",
+            (
+                channel.id, channel.type, channel.name, channel.description, channel.thumbnail_url, channel.url,
+                channel.created_at, channel.updated_at,
+            ),
+        )  # fmt: skip
+        return not exists
+
+    def merge_imported_tag(self, user_id: int, tag: ImportedTag) -> tuple[int, bool]:
+        """The user's tag of that name (any case), made when missing; True when it is new.
+
+        A tag here keeps its colour (an imported one fills a missing colour) and its last use is the
+        later of the two.
+        """
+        existing = self.tag_named(user_id, tag.name)
+        if existing is None:
+            cur = self.conn.execute(
+                "INSERT INTO tags (user_id, name, color, created_at, last_used_at) VALUES (?, ?, ?, ?, ?)",
+                (user_id, tag.name, tag.color, tag.created_at, tag.last_used_at),
+            )
+            assert cur.lastrowid is not None
+            return cur.lastrowid, True
+        self.conn.execute(
+            "UPDATE tags SET color = COALESCE(color, ?), created_at = MIN(created_at, ?),"
+            " last_used_at = CASE WHEN last_used_at IS NULL OR ? > last_used_at THEN ? ELSE last_used_at END"
+            " WHERE id = ?",
+            (tag.color, tag.created_at, tag.last_used_at, tag.last_used_at, existing["id"]),
+        )
+        return existing["id"], False
+
+    def insert_imported_episode(self, user_id: int, external_id: str, episode: ImportedEpisode) -> int:
+        values = [getattr(episode, name) for name in _IMPORTED_EPISODE_FIELDS]
+        columns = ", ".join(_IMPORTED_EPISODE_FIELDS)
+        cur = self.conn.execute(
+            f"INSERT INTO episodes (user_id, external_id, {columns})"
+            f" VALUES (?, ?, {', '.join('?' * len(values))})",
+            (user_id, external_id, *(int(v) if isinstance(v, bool) else v for v in values)),
+        )
+        assert cur.lastrowid is not None
+        return cur.lastrowid
+
+    def merge_imported_episode(self, episode_id: int, columns: dict[str, object]) -> None:
+        """Set what the merge rule decided; column names come from the rule, never from input."""
+        unknown = set(columns) - _MERGED_EPISODE_COLUMNS
+        if unknown:
+            raise ValueError(f"not a mergeable field: {sorted(unknown)}")
+        if columns:
+            assignments = ", ".join(f"{name} = ?" for name in columns)
+            self.conn.execute(
+                f"UPDATE episodes SET {assignments} WHERE id = ?", (*columns.values(), episode_id)
+            )
+
+    def link_imported_tag(self, episode_id: int, tag_id: int, created_at: str) -> bool:
+        cur = self.conn.execute(
+            "INSERT INTO episode_tags (episode_id, tag_id, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+            (episode_id, tag_id, created_at),
+        )
+        return cur.rowcount == 1
+
+    def insert_imported_event(self, user_id: int, episode_id: int, event: ImportedEvent) -> bool:
+        cur = self.conn.execute(
+            "INSERT INTO media_events (user_id, episode_id, type, created_at, source_id, title, media_type)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (user_id, source_id) WHERE source_id IS NOT NULL DO NOTHING",
+            (user_id, episode_id, event.event_type, event.created_at, event.source_id, event.title,
+             event.media_type),
+        )  # fmt: skip
+        return cur.rowcount == 1
+
+    def add_tags(self, user_id: int, episode_id: int, tag_names: Iterable[str], at: str) -> None:
+        """Link the episode to the named tags too (made when new), keeping the tags it has."""
+        for name in tag_names:
+            self.conn.execute(
+                "INSERT INTO tags (user_id, name, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                (user_id, name, at),
+            )
+            self.conn.execute(
+                "INSERT INTO episode_tags (episode_id, tag_id, created_at)"
+                " SELECT ?, id, ? FROM tags WHERE user_id = ? AND name = ? COLLATE NOCASE ON CONFLICT DO NOTHING",
+                (episode_id, at, user_id, name),
+            )
+
+    def episodes_by_external_id(self, user_id: int, external_ids: Iterable[str]) -> list[Row]:
+        wanted = list(external_ids)
+        if not wanted:
+            return []
+        marks = ", ".join("?" * len(wanted))
+        return self.conn.execute(
+            f"SELECT * FROM episodes WHERE user_id = ? AND external_id IN ({marks})", (user_id, *wanted)
+        ).fetchall()
+
+    def start_import(self, import_id: str, user_id: int | None, source: str, at: str) -> None:
+        self.conn.execute(
+            "INSERT INTO imports (id, user_id, source, created_at, updated_at) VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT (id) DO UPDATE SET user_id = COALESCE(user_id, excluded.user_id)",
+            (import_id, user_id, source, at, at),
+        )
+
+    def count_import(
+        self, import_id: str, counts: dict[str, int], at: str, user_outcome: str | None = None
+    ) -> None:
+        unknown = set(counts) - IMPORT_COUNTS
+        if unknown:
+            raise ValueError(f"not an import count: {sorted(unknown)}")
+        assignments = "".join(f", {name} = {name} + ?" for name in counts)
+        self.conn.execute(
+            f"UPDATE imports SET updated_at = ?, user_outcome = COALESCE(user_outcome, ?){assignments}"
+            " WHERE id = ?",
+            (at, user_outcome, *counts.values(), import_id),
+        )
+
+    def add_import_skips(self, import_id: str, sequence: int, reasons: Iterable[str]) -> None:
+        self.conn.executemany(
+            "INSERT INTO import_skips (import_id, sequence, reason) VALUES (?, ?, ?)",
+            [(import_id, sequence, reason) for reason in reasons],
+        )
+
     # -- subscriptions ------------------------------------------------------------------------
 
-    def upsert_subscription(self, sub_id: str, user_id: int, feed_url: str, tag: str | None, at: str) -> None:
+    def upsert_subscription(
+        self,
+        sub_id: str,
+        user_id: int,
+        feed_url: str,
+        tag: str | None,
+        at: str,
+        *,
+        kind: str = "podcast",
+        include_shorts: bool = True,
+    ) -> None:
         # The second clause: the user's subscription to an Apple Podcasts show was moved to this feed
         # URL under its own id; subscribing to the feed again brings that one back.
         self.conn.execute(
-            "INSERT INTO subscriptions (id, user_id, feed_url, tag, created_at, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (id) DO UPDATE SET is_active = 1, tag = excluded.tag, updated_at = excluded.updated_at"
+            "INSERT INTO subscriptions (id, user_id, feed_url, tag, kind, include_shorts, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (id) DO UPDATE SET is_active = 1, tag = excluded.tag,"
+            " include_shorts = excluded.include_shorts, updated_at = excluded.updated_at"
             " ON CONFLICT (user_id, feed_url) DO UPDATE SET is_active = 1, tag = excluded.tag,"
-            " updated_at = excluded.updated_at",
-            (sub_id, user_id, feed_url, tag, at, at),
+            " include_shorts = excluded.include_shorts, updated_at = excluded.updated_at",
+            (sub_id, user_id, feed_url, tag, kind, int(include_shorts), at, at),
         )
 
     def subscription(self, sub_id: str) -> Row | None:
@@ -636,6 +839,19 @@ class ReadStore:
                 by_id[r["job_id"]]["states"][r["state"]] = r["n"]
         return jobs, total
 
+    def import_report(self, import_id: str) -> Row | None:
+        """An import's counts and its skipped rows' reasons, in the order they came."""
+        row = self.conn.execute("SELECT * FROM imports WHERE id = ?", (import_id,)).fetchone()
+        if row is not None:
+            row["skipped"] = [
+                r["reason"]
+                for r in self.conn.execute(
+                    "SELECT reason FROM import_skips WHERE import_id = ? ORDER BY sequence, rowid",
+                    (import_id,),
+                )
+            ]
+        return row
+
     def subscriptions(self, user_id: int | None) -> list[Row]:
         """Active subscriptions of one user, or of everyone (user_id None) for the scheduled sync."""
         where, params = (
@@ -644,8 +860,8 @@ class ReadStore:
             else ("s.is_active = 1", ())
         )
         return self.conn.execute(
-            "SELECT s.id, s.user_id, s.feed_url, s.title, s.artwork_url, s.tag, s.etag, s.last_modified,"
-            " s.last_sync_at, s.last_status, s.last_error, s.created_at,"
+            "SELECT s.id, s.user_id, s.kind, s.include_shorts, s.feed_url, s.title, s.artwork_url, s.tag,"
+            " s.etag, s.last_modified, s.last_sync_at, s.last_status, s.last_error, s.created_at,"
             " (SELECT COUNT(*) FROM episodes e WHERE e.subscription_id = s.id) AS episode_count"
             f" FROM subscriptions s WHERE {where} ORDER BY s.created_at, s.id",
             params,

@@ -8,9 +8,11 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from watcharr.cli.channels import add_channel_commands
 from watcharr.cli.client import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, CliError
 from watcharr.cli.dead_letters import cmd_dead_letters_list, cmd_dead_letters_redrive
 from watcharr.cli.episodes import cmd_episodes_list
+from watcharr.cli.imports import add_import_commands
 from watcharr.cli.jobs import DEFAULT_WAIT_TIMEOUT_SECONDS, cmd_add, cmd_jobs_show
 from watcharr.cli.podcasts import backfill, cmd_podcasts_add, cmd_podcasts_list, cmd_podcasts_remove
 from watcharr.cli.session import Session
@@ -151,6 +153,9 @@ def build_parser() -> argparse.ArgumentParser:
     remove = podcasts.add_parser("remove", parents=[common], help="unsubscribe (added episodes stay)")
     remove.add_argument("podcast_id", metavar="ID")
     remove.set_defaults(func=cmd_podcasts_remove)
+    add_import_commands(commands, podcasts, common)
+
+    add_channel_commands(group("channels", "follow YouTube channels and playlists"), common)
 
     sync = group("sync", "sync podcast feeds outside the schedule")
     now = sync.add_parser(

@@ -8,6 +8,7 @@ allowed receive, where the item fails with the reason instead of ending in silen
 
 from __future__ import annotations
 
+from watcharr.logic.channel_sync import sync_channel
 from watcharr.logic.extraction import Extraction, Sources
 from watcharr.logic.podcast_sync import add_apple_episode, sync_feed
 from watcharr.logic.youtube import extract_video_or_playlist, extract_youtube_batch
@@ -22,6 +23,8 @@ def extract(
     unless given)."""
     sources = sources or Sources.real()
     if request.kind == "feed":
+        if request.feed is not None and request.feed.kind != "podcast":
+            return sync_channel(request, settings, attempt, sources)
         return sync_feed(request, settings, attempt, sources)
     if request.kind == "apple_episode":
         return add_apple_episode(request, settings, attempt, sources)

@@ -48,6 +48,9 @@ class LinkRequest:
     text: str
     tag: str | None = None
     refused: str | None = None
+    # Set by importers only (see JobItemSpec): tags added to the episode, and when it was watched.
+    import_tags: tuple[str, ...] | None = None
+    watched_at: str | None = None
 
 
 @dataclass
@@ -93,6 +96,8 @@ def plan_job(
             kind=media.kind,
             media_key=media.media_key,
             tag=link.tag,
+            import_tags=list(link.import_tags) if link.import_tags is not None else None,
+            watched_at=link.watched_at,
         )
         items.append(spec)
         plan.results.append(LinkResult(url=link.text, status="QUEUED"))

@@ -12,6 +12,12 @@ from typing import Literal
 
 from watcharr.adapters.store import Row, WriteStore
 from watcharr.logic.commands import apply_command
+from watcharr.logic.persist_import import (
+    add_imported_video,
+    apply_reference_chunk,
+    apply_watch_history,
+    is_import_item,
+)
 from watcharr.logic.podcasts import first_sync_key
 from watcharr.models.messages import (
     Command,
@@ -23,11 +29,13 @@ from watcharr.models.messages import (
     JobCreated,
     JobItemsAdded,
     JobItemSpec,
+    ReferenceChunkImported,
     ResultMessage,
     SubscriptionAdded,
     SubscriptionRemoved,
     TokenRotated,
     UserCreated,
+    WatchHistoryImported,
 )
 from watcharr.observability import logger
 
@@ -68,6 +76,16 @@ def _apply(message: ResultMessage, store: WriteStore) -> None:
 @_apply.register
 def _(message: Command, store: WriteStore) -> None:
     apply_command(store, message)
+
+
+@_apply.register
+def _(message: ReferenceChunkImported, store: WriteStore) -> None:
+    apply_reference_chunk(store, message)
+
+
+@_apply.register
+def _(message: WatchHistoryImported, store: WriteStore) -> None:
+    apply_watch_history(store, message)
 
 
 @_apply.register
@@ -112,7 +130,10 @@ def _(message: EpisodeExtracted, store: WriteStore) -> None:
         # A second result for a finished item (the reconciler re-queued it while the first was in flight).
         return
     accepted_at = _accepted_at(item) if item is not None else message.at
-    outcome, episode_id = restore_or_insert_episode(store, message, accepted_at)
+    if item is not None and is_import_item(item):
+        outcome, episode_id = add_imported_video(store, message, item)
+    else:
+        outcome, episode_id = restore_or_insert_episode(store, message, accepted_at)
     if item is not None:
         store.finish_item(
             item["id"],
@@ -212,7 +233,13 @@ def _(message: ItemRequeued, store: WriteStore) -> None:
 @_apply.register
 def _(message: SubscriptionAdded, store: WriteStore) -> None:
     store.upsert_subscription(
-        message.subscription_id, message.user_id, message.feed_url, message.tag, message.at
+        message.subscription_id,
+        message.user_id,
+        message.feed_url,
+        message.tag,
+        message.at,
+        kind=message.kind,
+        include_shorts=message.include_shorts,
     )
     if message.job_id is not None:
         first_sync = JobItemSpec(

@@ -134,7 +134,7 @@ def sync_feed(request: ExtractRequest, settings: Settings, attempt: int, sources
             episodes=batch,
             tag=request.tag,
         )
-        for batch in _batches([episode.media for episode in reversed(fresh)])
+        for batch in episode_batches([episode.media for episode in reversed(fresh)])
     ]
     done = checked(
         "updated",
@@ -151,7 +151,7 @@ def sync_feed(request: ExtractRequest, settings: Settings, attempt: int, sources
     return Extraction(results=[*episodes, done])
 
 
-def _batches(episodes: list[MediaMetadata]) -> list[list[MediaMetadata]]:
+def episode_batches(episodes: list[MediaMetadata]) -> list[list[MediaMetadata]]:
     """Episodes grouped for FeedEpisodesExtracted messages, each well under the queue's size limit."""
     batches: list[list[MediaMetadata]] = []
     batch: list[MediaMetadata] = []

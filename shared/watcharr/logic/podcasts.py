@@ -16,6 +16,7 @@ from watcharr.adapters.queues import QueuePublisher
 from watcharr.domain.links.apple import apple_podcast_ids
 from watcharr.domain.links.cleaning import UnsupportedLink
 from watcharr.domain.links.text import find_url
+from watcharr.domain.youtube_channels import ChannelLinkError, parse_channel_link
 from watcharr.models.messages import ExtractRequest, FeedSync, SubscriptionAdded, SubscriptionRemoved, utc_now
 from watcharr.models.queries import ListSubscriptions
 
@@ -44,6 +45,7 @@ def feed_link(text: str) -> str:
     apple = apple_podcast_ids(url)
     if apple is None:
         check_feed_url(text.strip())
+        _refuse_youtube_channel(url)
     if apple is not None:
         show_id, episode_id = apple
         if episode_id is not None:
@@ -52,6 +54,15 @@ def feed_link(text: str) -> str:
         country = storefront(url)
         return f"https://podcasts.apple.com/{country + '/' if country else ''}podcast/id{show_id}"
     return url
+
+
+def _refuse_youtube_channel(url: str) -> None:
+    # A channel's or playlist's feed is read as YouTube's (uploads, Shorts), not as a podcast's.
+    try:
+        parse_channel_link(url)
+    except ChannelLinkError:
+        return
+    raise UnsupportedLink(f"{url[:100]} is a YouTube channel or playlist; follow it with POST /api/channels")
 
 
 def check_feed_url(url: str) -> None:
@@ -139,10 +150,13 @@ def first_sync_of(media_key: str | None) -> FeedSync | None:
     return FeedSync(subscription_id=media_key.removeprefix(_FIRST_SYNC_PREFIX))
 
 
-def subscriptions(query: QueryClient, user_id: int) -> list[dict[str, Any]]:
-    """The user's subscriptions as ListSubscriptions lists them."""
+def subscriptions(
+    query: QueryClient, user_id: int, kinds: Iterable[str] = ("podcast",)
+) -> list[dict[str, Any]]:
+    """The user's subscriptions of the given kinds (podcasts by default) as ListSubscriptions lists them."""
+    wanted = set(kinds)
     found: list[dict[str, Any]] = query(ListSubscriptions(user_id=user_id))["subscriptions"]
-    return found
+    return [sub for sub in found if sub.get("kind", "podcast") in wanted]
 
 
 def subscribe(

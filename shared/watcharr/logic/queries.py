@@ -22,7 +22,10 @@ from watcharr.models.queries import (
     EpisodeView,
     GetCommand,
     GetEpisode,
+    GetImport,
     GetJob,
+    ImportAnswer,
+    ImportReport,
     JobAnswer,
     JobItemView,
     JobsAnswer,
@@ -197,6 +200,12 @@ def _(query: StaleItems, store: ReadStore) -> StaleItemsAnswer:
 def _(query: PartialEpisodes, store: ReadStore) -> PartialEpisodesAnswer:
     rows = store.partial_episodes(query.created_after, query.limit)
     return PartialEpisodesAnswer(episodes=[PartialEpisode(**row) for row in rows])
+
+
+@_answer.register
+def _(query: GetImport, store: ReadStore) -> ImportAnswer:
+    row = store.import_report(query.import_id)
+    return ImportAnswer(found=row is not None, report=ImportReport(**row) if row else None)
 
 
 @_answer.register

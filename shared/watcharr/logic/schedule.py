@@ -51,6 +51,8 @@ def plan_feed_sync(query: QueryClient, at: str | None = None) -> ScheduledWork:
                     last_modified=sub["lastModified"],
                     known_keys=sub["seenKeys"],
                     backfill=None,
+                    kind=sub["kind"],
+                    include_shorts=sub["includeShorts"],
                 ),
             )
         )

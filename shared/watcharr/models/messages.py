@@ -24,6 +24,7 @@ from pydantic import (
 )
 
 from watcharr import limits
+from watcharr.models.imports import MAX_IMPORT_CHUNK_BYTES, ReferenceImportChunk
 from watcharr.models.media import MediaMetadata, OptionalReason, OptionalTitle, PageUrl, Reason
 
 # A token is stored only as its SHA-256 hex digest (domain/tokens.py); anything else is refused.
@@ -31,10 +32,12 @@ TokenHash = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
 
 # "youtube_batch": up to 50 YouTube video ids for one Data API call (only when a key is configured).
 ExtractKind = Literal["video", "playlist", "feed", "apple_episode", "youtube_batch"]
-JobSource = Literal["shortcut", "batch", "cli", "subscribe"]
+JobSource = Literal["shortcut", "batch", "cli", "subscribe", "import"]
 # A playlist's own item ends `expanded` once its entries are items of the job.
 ItemState = Literal["queued", "expanded", "added", "restored", "failed"]
 TERMINAL_STATES: frozenset[str] = frozenset({"expanded", "added", "restored", "failed"})
+# What a subscription follows: a podcast feed, or a YouTube channel's or playlist's Atom feed.
+SubscriptionKind = Literal["podcast", "youtube_channel", "youtube_playlist"]
 
 
 def utc_now() -> str:
@@ -78,6 +81,9 @@ class FeedSync(_Frozen):
     known_keys: list[str] = Field(default_factory=list)
     # How many of the newest unknown episodes to add; None means all of them.
     backfill: int | None = None
+    # Which parser reads the feed (logic/extract.py), and whether a channel's Shorts are added.
+    kind: SubscriptionKind = "podcast"
+    include_shorts: bool = True
 
 
 class YouTubeBatchEntry(_Frozen):
@@ -118,6 +124,11 @@ class JobItemSpec(_Frozen):
     kind: ExtractKind
     media_key: str | None = None
     tag: str | None = None
+    # An import's item (a Takeout playlist or history video): tags added to the episode (never
+    # replacing its others) and the time it was watched, applied when the episode lands; an episode
+    # already on the list keeps its state instead of being restored.
+    import_tags: list[str] | None = Field(default=None, max_length=limits.MAX_TAGS_PER_EPISODE)
+    watched_at: str | None = None
 
 
 class UserCreated(_Message):
@@ -239,6 +250,8 @@ class SubscriptionAdded(_Message):
     user_id: int
     feed_url: str
     tag: str | None = None
+    kind: SubscriptionKind = "podcast"
+    include_shorts: bool = True
     # The job that follows the first sync: one item, finished by the subscription's first FeedChecked.
     job_id: str | None = None
 
@@ -423,6 +436,54 @@ class JobRetried(_Command):
     item_ids: list[str] = Field(min_length=1, max_length=limits.MAX_URLS_PER_BATCH)
 
 
+# ---- Imports: a list brought along, as bounded messages the persister applies like any other ----
+
+MAX_WATCH_MARKS_PER_MESSAGE = 500
+
+
+class ReferenceChunkImported(_Message):
+    """One bounded part of a reference app user's list (``models.imports.ReferenceImportChunk``).
+
+    Keyed by the reference user's id, the chunk's sequence and a hash of its content: the same file
+    imported again (or after a crash) sends the very same ids, so nothing applies twice, while a chunk
+    that changed in the reference since is applied (and merged) anew.
+    """
+
+    type: Literal["ReferenceChunkImported"] = "ReferenceChunkImported"
+    import_id: str
+    chunk: ReferenceImportChunk
+
+    @model_validator(mode="after")
+    def _bounded(self) -> ReferenceChunkImported:
+        if len(self.chunk.model_dump_json()) > MAX_IMPORT_CHUNK_BYTES:
+            raise ValueError(f"an import chunk may be at most {MAX_IMPORT_CHUNK_BYTES} bytes")
+        return self
+
+    def _dedup_parts(self) -> tuple[object, ...]:
+        content = hashlib.sha256(self.chunk.model_dump_json().encode()).hexdigest()
+        return (self.chunk.user.source_id, self.chunk.sequence, content)
+
+
+class WatchMark(_Frozen):
+    """A video of the watch history and when it was watched (None: the history did not say)."""
+
+    video_id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{11}$")]
+    watched_at: str | None = None
+
+
+class WatchHistoryImported(_Message):
+    """Marks the user's episodes of these YouTube videos watched; videos not on the list are counted."""
+
+    type: Literal["WatchHistoryImported"] = "WatchHistoryImported"
+    import_id: str
+    user_id: int
+    sequence: int
+    videos: list[WatchMark] = Field(max_length=MAX_WATCH_MARKS_PER_MESSAGE)
+
+    def _dedup_parts(self) -> tuple[object, ...]:
+        return (self.import_id, self.sequence)
+
+
 Command = (
     EpisodeUpdated
     | EpisodeDeleted
@@ -456,7 +517,9 @@ ResultMessage = Annotated[
     | TagCreated
     | TagUpdated
     | TagDeleted
-    | JobRetried,
+    | JobRetried
+    | ReferenceChunkImported
+    | WatchHistoryImported,
     Field(discriminator="type"),
 ]
 RESULT_MESSAGE: TypeAdapter[ResultMessage] = TypeAdapter(ResultMessage)

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 from pydantic.alias_generators import to_camel
 
 from watcharr import limits
-from watcharr.models.messages import LikeStatus, Priority, WatchStatus
+from watcharr.models.messages import LikeStatus, Priority, SubscriptionKind, WatchStatus
 
 # ---- answers ----------------------------------------------------------------------------------
 
@@ -192,6 +192,8 @@ class CommandAnswer(_Answer):
 class SubscriptionView(_Answer):
     id: str
     user_id: int
+    kind: SubscriptionKind = "podcast"
+    include_shorts: bool = True
     feed_url: str
     title: str | None
     artwork_url: str | None
@@ -243,6 +245,33 @@ class PartialEpisode(_Row):
 
 class PartialEpisodesAnswer(_Row):
     episodes: list[PartialEpisode]
+
+
+class ImportReport(_Answer):
+    """What an import brought: counts so far, and each row left out with its reason."""
+
+    id: str
+    source: str
+    user_id: int | None
+    user_outcome: Literal["created", "merged"] | None
+    chunks: int
+    episodes_imported: int
+    episodes_merged: int
+    tags_imported: int
+    tags_merged: int
+    channels: int
+    tag_links: int
+    events: int
+    watched_marked: int
+    not_on_list: int
+    skipped: list[str]
+    created_at: str
+    updated_at: str
+
+
+class ImportAnswer(_Answer):
+    found: bool
+    report: ImportReport | None = None
 
 
 class DeadLetter(_Row):
@@ -371,6 +400,13 @@ class PartialEpisodes(_Query[PartialEpisodesAnswer]):
     limit: int = 200
 
 
+class GetImport(_Query[ImportAnswer]):
+    """An import's report, by the id the importer gave it; not found until its first message applied."""
+
+    op: Literal["get_import"] = "get_import"
+    import_id: str
+
+
 class ListDeadLetters(_Query[DeadLettersAnswer]):
     """Results messages the persister refused for good, newest first (or the one ``message_id``)."""
 
@@ -392,6 +428,7 @@ Query = Annotated[
     | ListSubscriptions
     | StaleItems
     | PartialEpisodes
+    | GetImport
     | ListDeadLetters,
     Field(discriminator="op"),
 ]

@@ -166,7 +166,9 @@ def youtube_link(parts: Parts, url: str, depth: int, unwrap: Unwrap) -> MediaLin
         or (first == "browse" and second.startswith("UC"))
         or (first and first not in _RESERVED_PAGES)
     ):
-        raise UnsupportedLink(f"{shown(url)} is a channel page; {_SHARE_ADVICE}")
+        raise UnsupportedLink(
+            f"{shown(url)} is a channel page; {_SHARE_ADVICE}, or follow the channel with POST /api/channels"
+        )
     if first in _SEARCH_PAGES:
         raise UnsupportedLink(f"{shown(url)} is a search results page; {_SHARE_ADVICE}")
     if first in _FEED_PAGES:
