@@ -21,6 +21,7 @@ from bench import (
     api_accept,
     cold_start,
     ingest,
+    manage,
     moving_in,
     persister,
     podcast_sync,
@@ -49,6 +50,7 @@ class Sizes:
     backlog_calls: int
     youtube_videos: int
     import_episodes: int
+    changes: int
 
 
 FULL = Sizes(
@@ -64,6 +66,7 @@ FULL = Sizes(
     backlog_calls=5,
     youtube_videos=50,
     import_episodes=5000,
+    changes=200,
 )
 SMOKE = Sizes(
     ingest_urls=6,
@@ -78,6 +81,7 @@ SMOKE = Sizes(
     backlog_calls=1,
     youtube_videos=2,
     import_episodes=20,
+    changes=5,
 )
 HEADLINE_CONCURRENCIES = [5, 10]
 YOUTUBE_LATENCY = 0.1
@@ -94,6 +98,7 @@ def sections(sizes: Sizes) -> dict[str, Callable[[], SectionResult]]:
         "6": lambda: queue_backend.run(list(sizes.backlogs), sizes.backlog_calls),
         "7": lambda: youtube_section.run(sizes.youtube_videos, YOUTUBE_LATENCY),
         "8": lambda: moving_in.run(sizes.import_episodes),
+        "9": lambda: manage.run(sizes.changes, sizes.persister_messages),
     }
 
 
@@ -102,7 +107,7 @@ def main(argv: list[str] | None = None) -> list[SectionResult]:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--smoke", action="store_true", help="tiny sizes: checks the harness, not the code")
     parser.add_argument("--out", type=Path, default=BENCH_DIR, help="where RESULTS.md and the plot go")
-    parser.add_argument("--only", nargs="+", metavar="N", help="run only these sections (1-8)")
+    parser.add_argument("--only", nargs="+", metavar="N", help="run only these sections (1-9)")
     args = parser.parse_args(argv)
     runnable = sections(SMOKE if args.smoke else FULL)
     chosen = args.only or list(runnable)

@@ -29,7 +29,7 @@ def test_every_section_runs_and_writes_the_report_and_the_plot(tmp_path: Path) -
 
     # Then every section reports, each with numbers
     by_title = {r.title.split(".")[0]: r for r in results}
-    assert sorted(by_title) == ["1", "2", "3", "4", "5", "6", "7", "8"]
+    assert sorted(by_title) == ["1", "2", "3", "4", "5", "6", "7", "8", "9"]
     for result in results:
         assert any(isinstance(f.value, int | float) for f in result.figures), result.title
     # The ingest went through the stack and the baseline, and compares both with the limit
@@ -45,6 +45,10 @@ def test_every_section_runs_and_writes_the_report_and_the_plot(tmp_path: Path) -
     assert _figure(by_title["4"], "second sync: feeds parsed (200 answers)").value == 0
     assert _figure(by_title["4"], "second sync: GETs / conditional / 304").value == "3 / 3 / 3"
     assert _figure(by_title["5"], "api/query/persister load yt_dlp at import").value == "none"
+    # The waited PATCHes and the GETs were timed side by side, next to the writer's two rates
+    assert _figure(by_title["9"], "PATCH ?wait=5 p50").value > 0
+    assert _figure(by_title["9"], "GET /api/episodes/{id} p50").value > 0
+    assert _figure(by_title["9"], "persister: commands (EpisodeUpdated)").value > 0
 
     # And the report lists every section and target, next to a real PNG plot
     report = (tmp_path / "RESULTS.md").read_text(encoding="utf-8")

@@ -20,6 +20,7 @@ from tests.support.builders import media
 from tests.support.db import snapshot
 from tests.support.lambda_env import LambdaWorld, create_user
 from watcharr.adapters.queues import QueuePublisher
+from watcharr.logic.extraction import episode_extracted, item_failed
 from watcharr.models.messages import (
     EpisodeExtracted,
     ExtractRequest,
@@ -386,11 +387,6 @@ def test_fifty_alternating_patches_end_in_the_last_one(lambda_world: LambdaWorld
     assert len(events.fetchall()) == 49
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="data side: the add's restore (applied when its extraction result arrives, after the PATCH) "
-    "resets the watch state the later PATCH set",
-)
 def test_a_patch_right_after_an_add_of_the_same_link_applies_after_the_add(
     lambda_world: LambdaWorld, alice: str
 ) -> None:
@@ -435,7 +431,9 @@ def test_add_videos_reports_each_malformed_entry_and_queues_the_rest(
 def _failed_job(world: LambdaWorld) -> str:
     job_id = "f" * 32
     items = [
-        JobItemSpec(item_id=f"{job_id}-0000", url=VIDEO, kind="video", media_key="youtube:aaaaaaaaaaa"),
+        JobItemSpec(
+            item_id=f"{job_id}-0000", url=VIDEO, kind="video", media_key="youtube:aaaaaaaaaaa", tag="later"
+        ),
         JobItemSpec(item_id=f"{job_id}-0001", url=OTHER, kind="video", media_key="youtube:bbbbbbbbbbb"),
     ]
     publisher(world).send_results(
@@ -476,18 +474,8 @@ def test_jobs_are_listed_newest_first_and_failed_items_retried(
     lambda_world.run_persister()
     _, job = lambda_world.call_api("GET", f"/api/jobs/{job_id}", token=alice)
     assert [i["state"] for i in job["items"]] == ["queued", "added"]
-    # Then the new attempt's result counts
-    publisher(lambda_world).send_results(
-        [
-            EpisodeExtracted(
-                at=request.at,
-                user_id=1,
-                media=media("youtube:aaaaaaaaaaa"),
-                job_id=job_id,
-                item_id=request.item_id,
-            )
-        ]
-    )
+    # Then the new attempt's result (built as the extractor builds it) counts
+    publisher(lambda_world).send_results([episode_extracted(request, media("youtube:aaaaaaaaaaa"))])
     lambda_world.run_persister()
     _, job = lambda_world.call_api("GET", f"/api/jobs/{job_id}", token=alice)
     assert [i["state"] for i in job["items"]] == ["added", "added"]
@@ -512,18 +500,18 @@ def test_a_retried_item_that_fails_again_ends_failed_with_the_new_reason(
     (request,) = [ExtractRequest.model_validate_json(m["Body"]) for m in lambda_world.receive("ExtractQueue")]
     (message,) = lambda_world.receive("ResultsQueue")
     retried = parse_result(message["Body"])
-    # The retry reaches the writer first, and the new attempt is timed after it
+    # The retry reaches the writer first, and the new attempt is timed after it, numbered, with its tag
     assert retried.type == "JobRetried" and request.at > retried.at
+    assert (request.retry, request.tag) == (1, "later")
     lambda_world.sqs.change_message_visibility(
         QueueUrl=lambda_world.queue_urls["ResultsQueue"],
         ReceiptHandle=message["ReceiptHandle"],
         VisibilityTimeout=0,
     )
     lambda_world.run_persister()
-    # When the new attempt fails too
-    publisher(lambda_world).send_results(
-        [ItemFailed(at=request.at, job_id=job_id, item_id=request.item_id, reason="HTTP 410 now")]
-    )
+    # When the new attempt fails too (its result built as the extractor builds it)
+    (failed,) = item_failed(request, "HTTP 410 now", attempt=1).results
+    publisher(lambda_world).send_results([failed])
     lambda_world.run_persister()
     # Then the item ends failed with the new reason, never stuck as queued
     _, job = lambda_world.call_api("GET", f"/api/jobs/{job_id}", token=alice)

@@ -88,7 +88,9 @@ def message_streams(draw: st.DrawFn) -> list[ResultMessage]:
     stream.extend(draw(st.permutations(pending)))
     # The retried attempt fails again; its result comes after the retry, as the API sends the retry
     # before the item's new ExtractRequest.
-    stream.append(ItemFailed(at=AFTER_RETRY, job_id=f"j{retried}", item_id=item, reason="HTTP 404 again"))
+    stream.append(
+        ItemFailed(at=AFTER_RETRY, job_id=f"j{retried}", item_id=item, reason="HTTP 404 again", retry=1)
+    )
     return stream
 
 

@@ -154,6 +154,53 @@ def test_subscribe_sync_unchanged_then_exactly_one_new(
     assert feeds.requests_for("/everything.xml")[-1].status == 200
 
 
+def test_a_subscriptions_first_sync_is_a_job_that_can_be_followed(
+    lambda_world: LambdaWorld, feeds: FeedServer
+) -> None:
+    # Given a served feed of 3 episodes and a web page that is no feed
+    token = create_user(lambda_world, "alice")
+    good = feeds.put_feed("/everything.xml", feed_bytes(APPLE_SAMPLE))
+    page = feeds.put_raw("/page.xml", b"<!DOCTYPE html><html><body>no</body></html>",
+                         headers={"Content-Type": "text/html; charset=utf-8"})  # fmt: skip
+    # When alice subscribes to both with a backfill of 2
+    answers = [
+        lambda_world.call_api("POST", "/api/podcasts", body={"feedUrl": u, "backfill": 2}, token=token)[1]
+        for u in (good, page)
+    ]
+    lambda_world.run_persister()
+    # Then each answer names a job whose one item waits for the first sync
+    first = lambda_world.call_api("GET", f"/api/jobs/{answers[0]['jobId']}", token=token)[1]
+    assert (first["source"], first["status"], [i["state"] for i in first["items"]]) == (
+        "subscribe", "running", ["queued"],
+    )  # fmt: skip
+    # When the first syncs run, the good feed's item ends added with its count, the page's failed
+    lambda_world.run_pipeline()
+    jobs = [lambda_world.call_api("GET", f"/api/jobs/{a['jobId']}", token=token)[1] for a in answers]
+    assert [j["status"] for j in jobs] == ["done", "done"]
+    (added,), (failed,) = jobs[0]["items"], jobs[1]["items"]
+    assert (added["state"], added["title"], added["reason"]) == (
+        "added",
+        "All About Everything",
+        "2 episodes added",
+    )
+    assert failed["state"] == "failed" and "HTML page" in failed["reason"]
+    assert len(episode_rows(lambda_world)) == 2
+    # And a later sync leaves the finished job as it is
+    scheduled_sync(lambda_world)
+    again = lambda_world.call_api("GET", f"/api/jobs/{answers[0]['jobId']}", token=token)[1]
+    assert again["items"] == jobs[0]["items"]
+
+    # When the page becomes a feed and alice retries the failed first sync
+    feeds.put_feed("/page.xml", feed_bytes(APPLE_SAMPLE))
+    status, retried = lambda_world.call_api("POST", f"/api/jobs/{answers[1]['jobId']}/retry", token=token)
+    assert status == 202, retried
+    lambda_world.run_pipeline()
+    # Then it is synced as the scheduled sync would have done (nothing was seen yet) and the item ends
+    (item,) = lambda_world.call_api("GET", f"/api/jobs/{answers[1]['jobId']}", token=token)[1]["items"]
+    assert (item["state"], item["reason"]) == ("added", "3 episodes added")
+    assert podcasts(lambda_world, token)[answers[1]["subscriptionId"]]["lastStatus"] == "updated"
+
+
 def test_broken_feeds_fail_readably_and_leave_the_others_alone(
     lambda_world: LambdaWorld, feeds: FeedServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -238,6 +238,29 @@ def test_reconciler_requeues_stale_items_then_gives_up(lambda_world: LambdaWorld
     assert state == "failed" and "giving up" in str(reason)
 
 
+def test_a_stale_first_sync_item_is_left_to_the_feed_sync_then_given_up(lambda_world: LambdaWorld) -> None:
+    # Given a subscription whose first sync request vanished
+    token = create_user(lambda_world, "alice")
+    feed = "http://127.0.0.1:9/feed.xml"
+    _, body = lambda_world.call_api("POST", "/api/podcasts", body={"feedUrl": feed}, token=token)
+    lambda_world.run_persister()
+    assert lambda_world.drop_all("ExtractQueue") == 1
+    query = query_client_for(get_settings())
+    later = datetime.now(UTC) + timedelta(hours=1)
+    # When the reconciler runs, it sends no feed request of its own (the feed sync of the same run
+    # fetches the feed with what it needs) but counts the try
+    for run in range(1, 4):
+        work = plan_reconcile(query, now=later + timedelta(hours=run))
+        assert work.requests == [] and [m.type for m in work.results] == ["ItemRequeued"]
+        send(publisher(lambda_world), work)
+        lambda_world.run_persister()
+    # Then, no FeedChecked having come, the item fails with a reason instead of staying queued
+    send(publisher(lambda_world), plan_reconcile(query, now=later + timedelta(hours=5)))
+    lambda_world.run_persister()
+    _, job = lambda_world.call_api("GET", f"/api/jobs/{body['jobId']}", token=token)
+    assert job["items"][0]["state"] == "failed" and "giving up" in job["items"][0]["reason"]
+
+
 def test_fresh_items_are_left_alone(lambda_world: LambdaWorld) -> None:
     token = create_user(lambda_world, "alice")
     lambda_world.call_api("POST", "/api/shortcuts/add-episode", body={"url": VIDEO}, token=token)

@@ -218,6 +218,27 @@ def test_a_change_right_after_an_add_of_the_same_link_applies_after_it(store: Wr
     assert events(store, 1) == ["added", "watched", "restored", "watched", "favorited"]
 
 
+def test_an_adds_restore_leaves_what_a_later_accepted_command_set(store: WriteStore) -> None:
+    # Given episode 1 watched, archived and tagged, and the same link added again at LATER (with a tag)
+    apply_result(store, tag(1, "mine"))
+    apply_result(store, updated(2, 1, watched=True, is_archived=True, tag_ids=[1]))
+    apply_result(store, job("jc", 1, ["u1"]).model_copy(update={"at": LATER}))
+    # When, while it is extracted, the user marks it pending, deletes it and retags it (accepted later)
+    apply_result(store, updated(3, 1, at=EVEN_LATER, watch_status="pending", tag_ids=[]))
+    apply_result(store, EpisodeDeleted(at=EVEN_LATER, command_id=command_id(4), user_id=1, episode_id=1))
+    # And the add's result arrives after those commands
+    result = extracted("jc", 0, 1, "youtube:aaaaaaaaaaa", "First again", tag="theirs")
+    apply_result(store, result.model_copy(update={"at": EVEN_LATER}))
+    # Then the metadata is refreshed, the archive flag (set before the add) is reset, the rest stays
+    row = episode(store, 1)
+    assert (row["title"], row["watch_status"], row["watched"]) == ("First again", "pending", 0)
+    assert (row["is_deleted"], row["is_archived"]) == (1, 0)
+    assert tag_ids(store, 1) == []
+    assert store.conn.execute("SELECT state FROM job_items WHERE id = 'jc-0000'").fetchone() == {
+        "state": "restored"
+    }
+
+
 # ---- isolation ------------------------------------------------------------------------------
 
 
@@ -386,7 +407,8 @@ def test_job_retried_queues_failed_items_again_and_their_next_result_applies(sto
         "state": "queued"
     }
     # The same item fails again on this attempt: that failure is applied, not taken for a duplicate.
-    again = ItemFailed(at=EVEN_LATER, job_id="jr", item_id="jr-0000", reason="HTTP 404", attempts=1)
+    again = ItemFailed(at=EVEN_LATER, job_id="jr", item_id="jr-0000", reason="HTTP 404", attempts=1, retry=1)
+    assert again.dedup_id() != first_failure.dedup_id()
     assert apply_result(store, again) == "applied"
     assert apply_result(store, again) == "duplicate"
     assert store.conn.execute("SELECT state, reason FROM job_items WHERE id = 'jr-0000'").fetchone() == {
@@ -401,8 +423,10 @@ def test_a_retried_item_that_succeeds_is_added(store: WriteStore) -> None:
     apply_result(
         store, JobRetried(at=LATER, command_id=command_id(1), user_id=1, job_id="jr", item_ids=["jr-0000"])
     )
-    result = extracted("jr", 0, 1, "youtube:ddddddddddd", "Back").model_copy(update={"at": EVEN_LATER})
-    assert apply_result(store, result) == "applied"
+    result = extracted("jr", 0, 1, "youtube:ddddddddddd", "Back")
+    # A result of the first attempt, even a late one, is stale; the retry's result (number 1) applies.
+    assert apply_result(store, result.model_copy(update={"at": EVEN_LATER})) == "duplicate"
+    assert apply_result(store, result.model_copy(update={"at": EVEN_LATER, "retry": 1})) == "applied"
     assert store.conn.execute("SELECT state, title FROM job_items WHERE id = 'jr-0000'").fetchone() == {
         "state": "added",
         "title": "Back",

@@ -289,6 +289,7 @@ def test_the_wire_keeps_the_keys_callers_already_read(read: ReadStore) -> None:
     } <= set(job_wire["job"])
     assert set(job_wire["job"]["items"][0]) == {
         "id", "url", "kind", "state", "title", "reason", "attempts", "parentId", "episodeId", "type", "channel",
+        "mediaKey", "tag", "retries",
     }  # fmt: skip
     assert job_wire["job"]["totals"] == {"queued": 0, "expanded": 0, "added": 1, "restored": 0, "failed": 1}
     (episode,) = answer_query(read, ListEpisodes(user_id=BOB)).wire()["episodes"]
@@ -307,7 +308,7 @@ def test_the_wire_keeps_the_keys_callers_already_read(read: ReadStore) -> None:
         "user": {"id": 2, "username": "bob"},
     }
     (stale,) = answer_query(read, StaleItems(updated_before="2099-01-01T00:00:00.000Z")).wire()["items"]
-    assert set(stale) == {"id", "job_id", "url", "kind", "media_key", "tag", "requeues", "user_id"}
+    assert set(stale) == {"id", "job_id", "url", "kind", "media_key", "tag", "requeues", "user_id", "retries"}
     subs = answer_query(read, ListSubscriptions(user_id=ALICE)).wire()
     assert subs == {"subscriptions": []}
 

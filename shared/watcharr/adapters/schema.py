@@ -246,4 +246,14 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE job_items ADD COLUMN import_tags TEXT;
     ALTER TABLE job_items ADD COLUMN watched_at TEXT;
     """,
+    # 6: when a command last set each of the fields an add's restore resets, so that the restore of an
+    # add accepted before that command (its result arriving after it) leaves the user's change alone;
+    # the open first-sync items of subscriptions, which each FeedChecked looks for.
+    """
+    ALTER TABLE episodes ADD COLUMN watch_set_at TEXT;
+    ALTER TABLE episodes ADD COLUMN archived_set_at TEXT;
+    ALTER TABLE episodes ADD COLUMN deleted_set_at TEXT;
+    ALTER TABLE episodes ADD COLUMN tags_set_at TEXT;
+    CREATE INDEX job_items_open_feed ON job_items (media_key) WHERE kind = 'feed' AND state = 'queued';
+    """,
 )

@@ -44,6 +44,11 @@ IMPORT_COUNTS = frozenset(
         "events", "watched_marked", "not_on_list",
     }
 )  # fmt: skip
+# The fields an add's restore resets, and the column noting when a command last set each.
+_SET_AT = {
+    "watched": "watch_set_at", "watch_status": "watch_set_at", "is_archived": "archived_set_at",
+    "is_deleted": "deleted_set_at",
+}  # fmt: skip
 
 
 def _dict_row(cursor: sqlite3.Cursor, row: tuple[Any, ...]) -> Row:
@@ -221,6 +226,16 @@ class WriteStore:
             (state, reason, title, episode_id, attempts, at, item_id),
         )
 
+    def finish_feed_items(
+        self, media_key: str, *, state: str, at: str, reason: str | None = None, title: str | None = None
+    ) -> None:
+        """End the open feed items that follow one subscription's sync (its first-sync job item)."""
+        self.conn.execute(
+            "UPDATE job_items SET state = ?, reason = ?, title = COALESCE(?, title), attempts = attempts + 1,"
+            " updated_at = ? WHERE media_key = ? AND kind = 'feed' AND state = 'queued'",
+            (state, reason, title, at, media_key),
+        )
+
     def count_requeue(self, item_id: str, requeue: int, at: str) -> None:
         self.conn.execute(
             "UPDATE job_items SET requeues = MAX(requeues, ?), updated_at = ? WHERE id = ? AND state = 'queued'",
@@ -268,19 +283,37 @@ class WriteStore:
         assert cur.lastrowid is not None
         return cur.lastrowid
 
-    def restore_episode(self, episode_id: int, media: MediaMetadata, at: str) -> None:
-        """The reference app's restore: un-delete, reset watch state, refresh the source's metadata."""
+    def restore_episode(self, episode_id: int, media: MediaMetadata, at: str, accepted_at: str) -> None:
+        """The reference app's restore: un-delete, reset watch state, refresh the source's metadata.
+
+        A field a command set after the add was accepted (``accepted_at``) keeps the user's value: the
+        add's result may arrive after a change the user made later.
+        """
         self.conn.execute(
-            "UPDATE episodes SET is_deleted = 0, is_archived = 0, watched = 0, watch_status = 'unwatched',"
-            " title = ?, description = COALESCE(?, description), duration = COALESCE(?, duration),"
-            " thumbnail_url = COALESCE(?, thumbnail_url), view_count = COALESCE(?, view_count),"
-            " channel_id = COALESCE(?, channel_id),"
-            " partial_metadata = CASE WHEN ? THEN partial_metadata ELSE 0 END, updated_at = ? WHERE id = ?",
-            (
-                media.title, media.description, media.duration, media.thumbnail_url, media.view_count,
-                media.channel.id if media.channel else None, int(media.partial), at, episode_id,
-            ),
+            "UPDATE episodes SET"
+            " is_deleted = CASE WHEN deleted_set_at > :accepted THEN is_deleted ELSE 0 END,"
+            " is_archived = CASE WHEN archived_set_at > :accepted THEN is_archived ELSE 0 END,"
+            " watched = CASE WHEN watch_set_at > :accepted THEN watched ELSE 0 END,"
+            " watch_status = CASE WHEN watch_set_at > :accepted THEN watch_status ELSE 'unwatched' END,"
+            " title = :title, description = COALESCE(:description, description),"
+            " duration = COALESCE(:duration, duration), thumbnail_url = COALESCE(:thumbnail_url, thumbnail_url),"
+            " view_count = COALESCE(:view_count, view_count), channel_id = COALESCE(:channel_id, channel_id),"
+            " partial_metadata = CASE WHEN :partial THEN partial_metadata ELSE 0 END, updated_at = :at"
+            " WHERE id = :id",
+            {
+                "accepted": accepted_at, "title": media.title, "description": media.description,
+                "duration": media.duration, "thumbnail_url": media.thumbnail_url, "view_count": media.view_count,
+                "channel_id": media.channel.id if media.channel else None, "partial": int(media.partial),
+                "at": at, "id": episode_id,
+            },
         )  # fmt: skip
+
+    def tags_set_after(self, episode_id: int, accepted_at: str) -> bool:
+        """Whether a command set the episode's tags after ``accepted_at``."""
+        row = self.conn.execute(
+            "SELECT tags_set_at > ? AS later FROM episodes WHERE id = ?", (accepted_at, episode_id)
+        ).fetchone()
+        return bool(row and row["later"])
 
     def refresh_episode(self, episode_id: int, media: MediaMetadata, at: str) -> None:
         """Complete an episode saved with partial metadata; nothing the user set changes.
@@ -348,10 +381,11 @@ class WriteStore:
         unknown = set(columns) - _USER_EPISODE_COLUMNS
         if unknown:
             raise ValueError(f"not a user field: {sorted(unknown)}")
-        assignments = ", ".join(f"{name} = ?" for name in columns)
+        stamps = {_SET_AT[name]: at for name in columns if name in _SET_AT}
+        assignments = ", ".join(f"{name} = ?" for name in (*columns, *stamps))
         self.conn.execute(
             f"UPDATE episodes SET {assignments}, updated_at = ? WHERE id = ?",
-            (*columns.values(), at, episode_id),
+            (*columns.values(), *stamps.values(), at, episode_id),
         )
 
     def delete_episode(self, episode_id: int) -> None:
@@ -376,7 +410,9 @@ class WriteStore:
             for r in self.conn.execute("SELECT tag_id FROM episode_tags WHERE episode_id = ?", (episode_id,))
         }
 
-    def set_episode_tags(self, episode_id: int, tag_ids: Iterable[int]) -> None:
+    def set_episode_tags(self, episode_id: int, tag_ids: Iterable[int], at: str) -> None:
+        """The user's set of tags for the episode, noted as set by a command at ``at``."""
+        self.conn.execute("UPDATE episodes SET tags_set_at = ? WHERE id = ?", (at, episode_id))
         self.conn.execute("DELETE FROM episode_tags WHERE episode_id = ?", (episode_id,))
         self.conn.executemany(
             "INSERT INTO episode_tags (episode_id, tag_id) VALUES (?, ?)", [(episode_id, t) for t in tag_ids]
@@ -725,7 +761,7 @@ class ReadStore:
     def job_items(self, job_id: str) -> list[Row]:
         return self.conn.execute(
             "SELECT i.id, i.parent_item_id, i.url, i.kind, i.state, i.reason, i.title, i.episode_id, i.attempts,"
-            " e.type AS episode_type, c.name AS channel FROM job_items i"
+            " i.media_key, i.tag, i.retries, e.type AS episode_type, c.name AS channel FROM job_items i"
             " LEFT JOIN episodes e ON e.id = i.episode_id LEFT JOIN channels c ON c.id = e.channel_id"
             " WHERE i.job_id = ? ORDER BY i.rowid",
             (job_id,),
@@ -849,7 +885,8 @@ class ReadStore:
 
     def stale_items(self, updated_before: str, limit: int) -> list[Row]:
         return self.conn.execute(
-            "SELECT i.id, i.job_id, i.url, i.kind, i.media_key, i.tag, i.requeues, j.user_id FROM job_items i"
+            "SELECT i.id, i.job_id, i.url, i.kind, i.media_key, i.tag, i.requeues, i.retries, j.user_id"
+            " FROM job_items i"
             " JOIN jobs j ON j.id = i.job_id WHERE i.state = 'queued' AND i.updated_at < ?"
             " ORDER BY i.updated_at LIMIT ?",
             (updated_before, limit),

@@ -41,7 +41,12 @@ def subscribe(body: SubscribeBody) -> Response[Any]:
         return error(422, exc.reason)
     return answer(
         202,
-        SubscriptionAnswer(success=True, subscriptionId=plan.subscription_id, feedUrl=plan.added.feed_url),
+        SubscriptionAnswer(
+            success=True,
+            subscriptionId=plan.subscription_id,
+            feedUrl=plan.added.feed_url,
+            jobId=plan.added.job_id,
+        ),
     )
 
 

@@ -112,7 +112,7 @@ def _(message: EpisodeUpdated, store: WriteStore, touched: Touched) -> None:
         if unknown:
             raise CommandRefused(f"no such tag: {', '.join(str(t) for t in sorted(unknown))}")
         if wanted != store.episode_tag_ids(episode["id"]):
-            store.set_episode_tags(episode["id"], sorted(wanted))
+            store.set_episode_tags(episode["id"], sorted(wanted), message.at)
             events.append("tagged")
     if columns:
         store.update_episode(episode["id"], columns, message.at)

@@ -131,6 +131,7 @@ def episode_extracted(request: ExtractRequest, media: MediaMetadata) -> EpisodeE
         media=media,
         tag=request.tag,
         origin="refresh" if request.refresh else "add",
+        retry=request.retry,
     )
 
 
@@ -145,7 +146,12 @@ def item_failed(request: ExtractRequest, reason: str, attempt: int) -> Extractio
     return Extraction(
         results=[
             ItemFailed(
-                at=request.at, job_id=request.job_id, item_id=request.item_id, reason=reason, attempts=attempt
+                at=request.at,
+                job_id=request.job_id,
+                item_id=request.item_id,
+                reason=reason,
+                attempts=attempt,
+                retry=request.retry,
             )
         ]
     )

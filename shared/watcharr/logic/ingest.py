@@ -20,6 +20,7 @@ from watcharr.adapters.queues import QueuePublisher
 from watcharr.adapters.youtube_data_api import MAX_IDS_PER_CALL
 from watcharr.domain.links.classify import normalize_link
 from watcharr.domain.links.cleaning import UnsupportedLink
+from watcharr.logic.podcasts import first_sync_of
 from watcharr.models.api import AddEpisodeAnswer, EpisodeSummary, LinkResult
 from watcharr.models.messages import (
     TERMINAL_STATES,
@@ -243,7 +244,10 @@ def plan_retry(user_id: int, job: JobView, command_id: str) -> RetryPlan | None:
             item_id=item.id,
             url=item.url,
             kind=item.kind,  # type: ignore[arg-type]
-            media_key=_media_key(item.url),
+            media_key=item.media_key if item.kind == "feed" else _media_key(item.url),
+            tag=item.tag,
+            feed=first_sync_of(item.media_key) if item.kind == "feed" else None,
+            retry=item.retries + 1,
         )
         for item in failed
     ]

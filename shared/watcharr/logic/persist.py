@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import singledispatch
 from typing import Literal
 
-from watcharr.adapters.store import WriteStore
+from watcharr.adapters.store import Row, WriteStore
 from watcharr.logic.commands import apply_command
 from watcharr.logic.persist_import import (
     add_imported_video,
@@ -18,6 +18,7 @@ from watcharr.logic.persist_import import (
     apply_watch_history,
     is_import_item,
 )
+from watcharr.logic.podcasts import first_sync_key
 from watcharr.models.messages import (
     Command,
     EpisodeExtracted,
@@ -27,6 +28,7 @@ from watcharr.models.messages import (
     ItemRequeued,
     JobCreated,
     JobItemsAdded,
+    JobItemSpec,
     ReferenceChunkImported,
     ResultMessage,
     SubscriptionAdded,
@@ -55,18 +57,15 @@ def apply_result(store: WriteStore, message: ResultMessage) -> Outcome:
 def applied_key(store: WriteStore, message: ResultMessage) -> str | None:
     """The key a message is recorded under in `applied_messages`; None for a stale result.
 
-    An item's result is keyed by job and item, so after the user retried the item (JobRetried) the
-    result of the new attempt gets the retry's number in its key; a result from before the retry
-    (its time not after the retry's) is stale and changes nothing, however often it comes.
+    An item's result carries the number of the user's retry (JobRetried) it answers, in its dedup id
+    too; a result of an attempt from before the item's latest retry is stale and changes nothing,
+    however often it comes.
     """
-    dedup_id = message.dedup_id()
-    item_id = message.item_id if isinstance(message, ItemFailed | EpisodeExtracted) else None
-    retry = store.item_retry(item_id) if item_id is not None else None
-    if retry is None or not retry["retries"]:
-        return dedup_id
-    if message.at <= retry["retried_at"]:
-        return None
-    return f"{dedup_id}:retry{retry['retries']}"
+    if isinstance(message, ItemFailed | EpisodeExtracted | ItemRequeued) and message.item_id is not None:
+        retry = store.item_retry(message.item_id)
+        if retry is not None and message.retry < retry["retries"]:
+            return None
+    return message.dedup_id()
 
 
 @singledispatch
@@ -130,10 +129,11 @@ def _(message: EpisodeExtracted, store: WriteStore) -> None:
     if item is not None and item["state"] in ("added", "restored"):
         # A second result for a finished item (the reconciler re-queued it while the first was in flight).
         return
+    accepted_at = _accepted_at(item) if item is not None else message.at
     if item is not None and is_import_item(item):
         outcome, episode_id = add_imported_video(store, message, item)
     else:
-        outcome, episode_id = restore_or_insert_episode(store, message)
+        outcome, episode_id = restore_or_insert_episode(store, message, accepted_at)
     if item is not None:
         store.finish_item(
             item["id"],
@@ -143,6 +143,11 @@ def _(message: EpisodeExtracted, store: WriteStore) -> None:
             attempts=item["attempts"] + 1,
             at=message.at,
         )
+
+
+def _accepted_at(item: Row) -> str:
+    """When the add behind an item was accepted: the job's time, or the user's retry of the item."""
+    return max(item["created_at"], item["retried_at"] or "")
 
 
 def refresh_partial_episode(store: WriteStore, message: EpisodeExtracted) -> None:
@@ -169,7 +174,7 @@ def _(message: FeedEpisodesExtracted, store: WriteStore) -> None:
             tag=message.tag,
             subscription_id=message.subscription_id,
         )
-        restore_or_insert_episode(store, episode)
+        restore_or_insert_episode(store, episode, message.at)
 
 
 def _unsubscribed(store: WriteStore, subscription_id: str | None) -> bool:
@@ -178,12 +183,15 @@ def _unsubscribed(store: WriteStore, subscription_id: str | None) -> bool:
     return subscription is not None and not subscription["is_active"]
 
 
-def restore_or_insert_episode(store: WriteStore, message: EpisodeExtracted) -> tuple[EpisodeOutcome, int]:
+def restore_or_insert_episode(
+    store: WriteStore, message: EpisodeExtracted, accepted_at: str
+) -> tuple[EpisodeOutcome, int]:
     """Insert a new episode, or restore the user's existing one as the reference app does.
 
     A user's add of something already on the list un-deletes it, resets its watch state, refreshes
     its metadata and replaces its tags when a tag is given. A feed sync never restores: an episode the
-    user deleted stays deleted.
+    user deleted stays deleted. The add applies in the order it was accepted (``accepted_at``): what a
+    command set after that, while the extraction ran, is not undone when the result arrives.
     """
     media = message.media
     if media.channel is not None:
@@ -196,9 +204,9 @@ def restore_or_insert_episode(store: WriteStore, message: EpisodeExtracted) -> t
         return "unchanged", existing["id"]
     else:
         episode_id = existing["id"]
-        store.restore_episode(episode_id, media, message.at)
+        store.restore_episode(episode_id, media, message.at, accepted_at)
         outcome = "restored"
-    if message.tag:
+    if message.tag and not store.tags_set_after(episode_id, accepted_at):
         store.replace_tags(message.user_id, episode_id, [message.tag], message.at)
     store.log_event(message.user_id, episode_id, outcome, message.at)
     return outcome, episode_id
@@ -233,6 +241,16 @@ def _(message: SubscriptionAdded, store: WriteStore) -> None:
         kind=message.kind,
         include_shorts=message.include_shorts,
     )
+    if message.job_id is not None:
+        first_sync = JobItemSpec(
+            item_id=f"{message.job_id}-0000",
+            url=message.feed_url,
+            kind="feed",
+            media_key=first_sync_key(message.subscription_id),
+            tag=message.tag,
+        )
+        store.insert_job(message.job_id, message.user_id, "subscribe", message.at)
+        store.insert_items(message.job_id, [first_sync], None, message.at)
 
 
 @_apply.register
@@ -260,3 +278,14 @@ def _(message: FeedChecked, store: WriteStore) -> None:
     if message.feed_url:
         store.move_subscription(message.subscription_id, message.feed_url, message.at)
     store.add_seen_keys(message.subscription_id, message.seen_keys)
+    # The feed's episodes of this sync came before its FeedChecked, so the first sync's item ends here.
+    if message.status == "failed":
+        store.finish_feed_items(
+            first_sync_key(message.subscription_id), state="failed", reason=message.error, at=message.at
+        )
+    else:
+        count = message.new_episodes
+        store.finish_feed_items(
+            first_sync_key(message.subscription_id), state="added", title=message.title, at=message.at,
+            reason=f"{count} episode{'' if count == 1 else 's'} added",
+        )  # fmt: skip

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +21,7 @@ from watcharr.models.messages import ExtractRequest, FeedSync, SubscriptionAdded
 from watcharr.models.queries import ListSubscriptions
 
 _STOREFRONT = re.compile(r"[a-z]{2}")
+_FIRST_SYNC_PREFIX = "subscription:"
 # Control, format (bidi overrides, zero-width), separator-line/paragraph, surrogate and unassigned.
 _INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"})
 
@@ -103,6 +105,8 @@ def plan_subscription(
 ) -> SubscriptionPlan:
     """Record the subscription with the writer, then fetch the feed once with the chosen backfill.
 
+    The subscription names a job (``added.job_id``) whose one item follows that first sync.
+
     ``current`` are the user's subscriptions (as ListSubscriptions lists them): one already following
     ``feed_url`` (an Apple Podcasts show moved to its feed, say) keeps its id.
     """
@@ -112,7 +116,14 @@ def plan_subscription(
     )
     return SubscriptionPlan(
         subscription_id=sub_id,
-        added=SubscriptionAdded(at=at, subscription_id=sub_id, user_id=user_id, feed_url=feed_url, tag=tag),
+        added=SubscriptionAdded(
+            at=at,
+            subscription_id=sub_id,
+            user_id=user_id,
+            feed_url=feed_url,
+            tag=tag,
+            job_id=uuid.uuid4().hex,
+        ),
         first_sync=ExtractRequest(
             at=at,
             user_id=user_id,
@@ -122,6 +133,21 @@ def plan_subscription(
             feed=FeedSync(subscription_id=sub_id, backfill=backfill),
         ),
     )
+
+
+def first_sync_key(subscription_id: str) -> str:
+    """The media key of a subscription's first-sync job item: what its FeedChecked finishes."""
+    return f"{_FIRST_SYNC_PREFIX}{subscription_id}"
+
+
+def first_sync_of(media_key: str | None) -> FeedSync | None:
+    """The sync a first-sync item stands for (to retry it), or None for any other item.
+
+    Nothing was seen when a first sync failed, so a retry adds what the next scheduled sync would.
+    """
+    if media_key is None or not media_key.startswith(_FIRST_SYNC_PREFIX):
+        return None
+    return FeedSync(subscription_id=media_key.removeprefix(_FIRST_SYNC_PREFIX))
 
 
 def subscriptions(

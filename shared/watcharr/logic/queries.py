@@ -126,6 +126,7 @@ def _item_view(item: Row) -> JobItemView:
         id=item["id"], url=item["url"], kind=item["kind"], state=item["state"], title=item["title"],
         reason=item["reason"], attempts=item["attempts"], parent_id=item["parent_item_id"],
         episode_id=item["episode_id"], type=item["episode_type"], channel=item["channel"],
+        media_key=item["media_key"], tag=item["tag"], retries=item["retries"],
     )  # fmt: skip
 
 

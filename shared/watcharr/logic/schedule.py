@@ -80,12 +80,23 @@ def plan_reconcile(
                     item_id=item["id"],
                     reason=f"no result after {item['requeues'] + 1} tries; giving up",
                     attempts=item["requeues"] + 1,
+                    retry=item["retries"],
                 )
             )
             continue
         work.results.append(
-            ItemRequeued(at=at, job_id=item["job_id"], item_id=item["id"], requeue=item["requeues"] + 1)
+            ItemRequeued(
+                at=at,
+                job_id=item["job_id"],
+                item_id=item["id"],
+                requeue=item["requeues"] + 1,
+                retry=item["retries"],
+            )
         )
+        if item["kind"] == "feed":
+            # A subscription's first-sync item: the feed sync of this same run fetches the feed, and
+            # its FeedChecked ends the item; the item alone lacks what a feed request needs.
+            continue
         work.requests.append(
             ExtractRequest(
                 at=at,
@@ -96,6 +107,7 @@ def plan_reconcile(
                 kind=item["kind"],
                 media_key=item["media_key"],
                 tag=item["tag"],
+                retry=item["retries"],
             )
         )
     return work

@@ -356,3 +356,5 @@ class SubscriptionAnswer(BaseModel):
     success: bool
     subscriptionId: str
     feedUrl: str | None = None
+    # The job that follows the first sync (GET /api/jobs/{jobId}); only when subscribing.
+    jobId: str | None = None

@@ -108,6 +108,8 @@ class ExtractRequest(_Message):
     batch: list[YouTubeBatchEntry] = Field(default_factory=list)
     # Re-extract an episode saved with partial metadata: no job item, no user-visible effect.
     refresh: bool = False
+    # How often the user retried the item (JobRetried); its results carry it in their dedup ids.
+    retry: int = 0
 
     def _dedup_parts(self) -> tuple[object, ...]:
         return (self.job_id, self.item_id, self.url, self.at)
@@ -183,14 +185,21 @@ class EpisodeExtracted(_Message):
     item_id: str | None = None
     tag: str | None = None
     subscription_id: str | None = None
+    retry: int = 0
 
     def _dedup_parts(self) -> tuple[object, ...]:
         if self.origin == "refresh":
             # One refresh per scheduled run: a redelivery repeats `at`, the next run does not.
             return ("refresh", self.user_id, self.media.media_key, self.at)
         if self.item_id is not None:
-            return (self.job_id, self.item_id)
+            return _item_parts(self.job_id, self.item_id, self.retry)
         return (self.user_id, self.subscription_id, self.media.media_key)
+
+
+def _item_parts(job_id: str | None, item_id: str, retry: int) -> tuple[object, ...]:
+    """A job item's result is named by its attempt: SQS drops a repeated MessageDeduplicationId for
+    five minutes even after deletion, so a retry's result needs an id of its own."""
+    return (job_id, item_id) if not retry else (job_id, item_id, retry)
 
 
 class FeedEpisodesExtracted(_Message):
@@ -214,9 +223,10 @@ class ItemFailed(_Message):
     item_id: str
     reason: Reason
     attempts: int = 1
+    retry: int = 0
 
     def _dedup_parts(self) -> tuple[object, ...]:
-        return (self.job_id, self.item_id)
+        return _item_parts(self.job_id, self.item_id, self.retry)
 
 
 class ItemRequeued(_Message):
@@ -226,9 +236,12 @@ class ItemRequeued(_Message):
     job_id: str
     item_id: str
     requeue: int
+    # The requeues are counted afresh after a retry, so the retry's number tells them apart.
+    retry: int = 0
 
     def _dedup_parts(self) -> tuple[object, ...]:
-        return (self.job_id, self.item_id, self.requeue)
+        parts = (self.job_id, self.item_id, self.requeue)
+        return parts if not self.retry else (*parts, self.retry)
 
 
 class SubscriptionAdded(_Message):
@@ -239,6 +252,8 @@ class SubscriptionAdded(_Message):
     tag: str | None = None
     kind: SubscriptionKind = "podcast"
     include_shorts: bool = True
+    # The job that follows the first sync: one item, finished by the subscription's first FeedChecked.
+    job_id: str | None = None
 
     def _dedup_parts(self) -> tuple[object, ...]:
         return (self.subscription_id, self.at)

@@ -72,6 +72,10 @@ class JobItemView(_Answer):
     episode_id: int | None
     type: str | None
     channel: str | None
+    # What a retry of the item sends again: its key, its tag, and the number of retries so far.
+    media_key: str | None = None
+    tag: str | None = None
+    retries: int = 0
 
 
 class JobTotals(_Answer):
@@ -225,6 +229,7 @@ class StaleItem(_Row):
     tag: str | None
     requeues: int
     user_id: int
+    retries: int = 0
 
 
 class StaleItemsAnswer(_Row):
