@@ -31,7 +31,7 @@ COLUMNS = [
     ("stack CPU / yt-dlp's", "stack CPU per URL / yt-dlp's own CPU per link", 2),
 ]
 _ROW = re.compile(r"^\| (?P<name>[^|]+?) \| (?P<value>[^|]+?) \|")
-_LOAD = re.compile(r"Load average \(1 min\) at start / end: ([\d.]+) / ([\d.]+)")
+_LOAD = re.compile(r"Load average \(1 min\) at start / end: (\d+\.\d+) / (\d+\.\d+)")
 _DATE = re.compile(r" on (\d{4}-\d\d-\d\d \d\d:\d\d) UTC")
 
 
