@@ -25,7 +25,15 @@ from moto.sqs.models import sqs_backends
 from watcharr.local.functions import REPO_ROOT
 from watcharr.local.gateway import compile_routes, find_route, http_answer, http_api_event
 from watcharr.local.journal import Journal, attach_to_moto, resend
-from watcharr.local.pollers import PollerConfig, poll_once, source_concurrency
+from watcharr.local.moto_clock import (
+    cheap_clock_in_use,
+    cheap_requests_in_use,
+    use_cheap_clock,
+    use_cheap_requests,
+    use_moto_clock,
+    use_moto_requests,
+)
+from watcharr.local.pollers import DELETE_BATCH_SECONDS, Poller, PollerConfig, source_concurrency
 from watcharr.local.state import ACCOUNT_ID, REGION
 from watcharr.local.template import HttpRouteSpec, StackSpec, load_template
 from watcharr.local.timers import scheduler_event
@@ -49,6 +57,10 @@ LAMBDA_RECORD_KEYS = {
 
 @pytest.fixture(scope="module")
 def sqs() -> Iterator[Any]:
+    # moto as the runner sets it up: its cheap clock and request patches (local/moto_clock.py).
+    patched = cheap_clock_in_use(), cheap_requests_in_use()
+    use_cheap_clock()
+    use_cheap_requests()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
@@ -60,6 +72,8 @@ def sqs() -> Iterator[Any]:
         aws_secret_access_key="local",
     )
     server.stop()
+    (use_cheap_clock if patched[0] else use_moto_clock)()
+    (use_cheap_requests if patched[1] else use_moto_requests)()
 
 
 @pytest.fixture
@@ -73,7 +87,9 @@ def queues(sqs: Any, stack: StackSpec) -> dict[str, QueueEndpoint]:
     return create_queues(sqs, stack)
 
 
-def config_for(queue: QueueEndpoint, *, batch_size: int, retry_delay: int = 0) -> PollerConfig:
+def config_for(
+    queue: QueueEndpoint, *, batch_size: int, retry_delay: int = 0, visibility_timeout: int | None = None
+) -> PollerConfig:
     return PollerConfig(
         function_logical_id="TestFunction",
         function_name="unused",
@@ -84,6 +100,8 @@ def config_for(queue: QueueEndpoint, *, batch_size: int, retry_delay: int = 0) -
         report_batch_item_failures=True,
         retry_delay=retry_delay,
         timeout_seconds=10,
+        visibility_timeout=visibility_timeout,
+        fifo=queue.url.endswith(".fifo"),
     )
 
 
@@ -119,10 +137,10 @@ def depth(sqs: Any, queue: QueueEndpoint) -> int:
     )
 
 
-def poll_until_delivered(sqs: Any, handler: Recorder, config: PollerConfig) -> None:
+def poll_until_delivered(poller: Poller) -> None:
     """One batch through the handler; long polls a few times rather than forever."""
     for _ in range(3):
-        if poll_once(sqs, handler, config, wait_seconds=1):
+        if poller.poll_once(wait_seconds=1):
             return
     raise AssertionError("nothing was delivered")
 
@@ -143,8 +161,10 @@ def test_the_handler_gets_records_in_lambdas_shape_and_done_records_are_deleted(
         },
     )
     handler = Recorder()
+    poller = Poller(sqs, handler, config_for(extract, batch_size=1))
 
-    assert poll_once(sqs, handler, config_for(extract, batch_size=1)) == 1
+    assert poller.poll_once() == 1
+    poller.flush_deletes()
 
     (record,) = handler.events[0]["Records"]
     assert set(record) >= LAMBDA_RECORD_KEYS
@@ -169,12 +189,12 @@ def test_only_the_records_reported_as_failed_come_back(sqs: Any, queues: dict[st
     for body in ("one", "two", "three"):
         sqs.send_message(QueueUrl=results.url, MessageBody=body)
     handler = Recorder(fail={"two"})
-    config = config_for(results, batch_size=10, retry_delay=1)
+    poller = Poller(sqs, handler, config_for(results, batch_size=10, retry_delay=1))
 
     # moto hands over every visible message of a standard queue in one receive.
-    assert poll_once(sqs, handler, config) == 3
+    assert poller.poll_once() == 3
     # The failed record is delivered again after the retry delay, counted as a second receive.
-    assert poll_once(sqs, handler, config, wait_seconds=5) == 1
+    assert poller.poll_once(wait_seconds=5) == 1
 
     assert handler.events[-1]["Records"][0]["body"] == "two"
     assert handler.events[-1]["Records"][0]["attributes"]["ApproximateReceiveCount"] == "2"
@@ -186,10 +206,10 @@ def test_a_record_that_keeps_failing_ends_in_the_dead_letter_queue(
     extract, dlq = queues["ExtractQueue"], queues["ExtractDLQ"]
     sqs.send_message(QueueUrl=extract.url, MessageBody="doomed")
     handler = Recorder(raises=True)
-    config = config_for(extract, batch_size=1)
+    poller = Poller(sqs, handler, config_for(extract, batch_size=1))
 
     for _ in range(20):
-        if not poll_once(sqs, handler, config, wait_seconds=0) and depth(sqs, extract) == 0:
+        if not poller.poll_once(wait_seconds=0) and depth(sqs, extract) == 0:
             break
 
     # As many deliveries as the template's maxReceiveCount, then the message waits in the DLQ.
@@ -209,11 +229,11 @@ def test_a_fifo_batch_keeps_its_order_across_a_failure(sqs: Any, queues: dict[st
         )
     # As the FIFO batch processor does: record "2" fails, so it and every later record are returned.
     handler = Recorder(fail={"2", "3", "4"})
-    config = config_for(results, batch_size=10)
+    poller = Poller(sqs, handler, config_for(results, batch_size=10))
 
-    poll_until_delivered(sqs, handler, config)
+    poll_until_delivered(poller)
     handler.fail = set()
-    poll_until_delivered(sqs, handler, config)
+    poll_until_delivered(poller)
 
     assert handler.bodies(0) == ["0", "1", "2", "3", "4"]
     assert handler.bodies(1) == ["2", "3", "4"]
@@ -222,6 +242,137 @@ def test_a_fifo_batch_keeps_its_order_across_a_failure(sqs: Any, queues: dict[st
     assert record["attributes"]["MessageDeduplicationId"] == "d2"
     assert "SequenceNumber" in record["attributes"]
     assert depth(sqs, results) == 0
+
+
+def send_fifo(sqs: Any, queue: QueueEndpoint, bodies: list[str]) -> None:
+    for body in bodies:
+        sqs.send_message(
+            QueueUrl=queue.url, MessageBody=body, MessageGroupId="watcharr", MessageDeduplicationId=f"d{body}"
+        )
+
+
+class FailsOnce(Recorder):
+    """Reports the record whose body is ``body`` as failed the first time only (a passing fault)."""
+
+    def __init__(self, body: str) -> None:
+        super().__init__(fail={body})
+
+    def __call__(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
+        answer = super().__call__(event, context)
+        self.fail = set() if answer["batchItemFailures"] else self.fail
+        return answer
+
+
+def delivered(handler: Recorder) -> list[str]:
+    return [body for n in range(len(handler.events)) for body in handler.bodies(n)]
+
+
+def test_the_fifo_poller_receives_a_full_batch_and_hands_it_over_one_record_at_a_time(
+    sqs: Any, queues: dict[str, QueueEndpoint]
+) -> None:
+    results = queues["ResultsQueue"]
+    send_fifo(sqs, results, [str(n) for n in range(12)])
+    handler = Recorder()
+    poller = Poller(sqs, handler, config_for(results, batch_size=1))
+
+    # One receive takes ten (SQS's most); the template's BatchSize 1 still gives one record per invocation.
+    assert poller.poll_once() == 10
+    assert [len(e["Records"]) for e in handler.events] == [1] * 10
+    assert poller.poll_once() == 2
+
+    assert delivered(handler) == [str(n) for n in range(12)]
+    assert depth(sqs, results) == 0
+
+
+def test_a_failure_in_a_received_fifo_batch_returns_it_and_everything_behind_it_in_order(
+    sqs: Any, queues: dict[str, QueueEndpoint]
+) -> None:
+    results = queues["ResultsQueue"]
+    send_fifo(sqs, results, [str(n) for n in range(6)])
+    handler = FailsOnce("2")
+    # The returned records wait out a retry delay, as in the runner: they come back by their timeout.
+    poller = Poller(sqs, handler, config_for(results, batch_size=1, retry_delay=1))
+
+    for _ in range(6):
+        if depth(sqs, results) == 0:
+            break
+        poller.poll_once(wait_seconds=2)
+
+    # "3" to "5" were in hand when "2" failed: none of them ran before "2" did again.
+    assert delivered(handler) == ["0", "1", "2", "2", "3", "4", "5"]
+    # Right after the failure the poller took the failed record alone (nothing else received with it).
+    assert [len(e["Records"]) for e in handler.events] == [1] * 7
+    assert depth(sqs, results) == 0
+
+
+def _poll_until_killed(endpoint: str, config: PollerConfig, seen: Path) -> None:
+    """A worker process: poll with a handler that notes each body and hangs on body "2"."""
+
+    def hangs_on_two(event: dict[str, Any], context: Any) -> None:
+        for record in event["Records"]:
+            with seen.open("a") as out:
+                out.write(record["body"] + "\n")
+            if record["body"] == "2":
+                time.sleep(60)
+
+    client = boto3.client(
+        "sqs", endpoint_url=endpoint, region_name=REGION, aws_access_key_id="l", aws_secret_access_key="l"
+    )
+    poller = Poller(client, hangs_on_two, config)
+    while True:
+        poller.poll_once()
+
+
+def test_nothing_is_lost_when_the_fifo_poller_dies_with_a_batch_in_hand(
+    sqs: Any, queues: dict[str, QueueEndpoint], tmp_path: Path
+) -> None:
+    # Given a FIFO poller in its own process that has received five messages and hangs on the third
+    import multiprocessing
+
+    results = queues["ResultsQueue"]
+    send_fifo(sqs, results, [str(n) for n in range(5)])
+    config = config_for(results, batch_size=1, visibility_timeout=2)
+    seen = tmp_path / "seen.txt"
+    worker = multiprocessing.get_context("fork").Process(
+        target=_poll_until_killed, args=(sqs.meta.endpoint_url, config, seen)
+    )
+    worker.start()
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and "2" not in (seen.read_text().split() if seen.exists() else []):
+        time.sleep(0.05)
+
+    # When the process is killed with the batch in hand (nothing deleted, nothing returned)
+    worker.kill()
+    worker.join(5)
+    assert seen.read_text().split() == ["0", "1", "2"]
+
+    # Then the visibility timeout brings back every message of the batch, in order, for the next poller
+    handler = Recorder()
+    poller = Poller(sqs, handler, config_for(results, batch_size=1))
+    while time.monotonic() < deadline and depth(sqs, results) > 0:
+        poller.poll_once(wait_seconds=1)
+    assert delivered(handler) == ["0", "1", "2", "3", "4"]
+
+
+def test_a_standard_source_deletes_what_succeeded_together_within_a_second(
+    sqs: Any, queues: dict[str, QueueEndpoint]
+) -> None:
+    extract = queues["ExtractQueue"]
+    for body in ("one", "two", "three"):
+        sqs.send_message(QueueUrl=extract.url, MessageBody=body)
+    handler = Recorder()
+    poller = Poller(sqs, handler, config_for(extract, batch_size=1))
+
+    for _ in range(3):
+        assert poller.poll_once() == 1
+    held = depth(sqs, extract)
+    time.sleep(DELETE_BATCH_SECONDS)
+    assert poller.poll_once(wait_seconds=0) == 0
+
+    # Finished, not yet deleted: in flight, so not delivered again; deleted on the next poll after a second.
+    assert held == 3
+    assert depth(sqs, extract) == 0
+    assert sorted(delivered(handler)) == ["one", "three", "two"]
 
 
 def test_concurrency_follows_the_template() -> None:
@@ -364,14 +515,14 @@ def test_a_failing_fifo_message_holds_back_the_messages_behind_it_in_its_group(
         QueueUrl=results.url, MessageBody="job", MessageGroupId="watcharr", MessageDeduplicationId="j"
     )
     handler = Recorder(fail={"poison"})
-    config = config_for(results, batch_size=1, retry_delay=1)
+    poller = Poller(sqs, handler, config_for(results, batch_size=1, retry_delay=1))
 
     # When the poller keeps going while the poison message fails and waits for its retry
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and "job" not in [
         b for n in range(len(handler.events)) for b in handler.bodies(n)
     ]:
-        poll_once(sqs, handler, config, wait_seconds=1)
+        poller.poll_once(wait_seconds=1)
 
     # Then the job is delivered only after every allowed delivery of the poison message, as SQS does
     delivered = [body for n in range(len(handler.events)) for body in handler.bodies(n)]

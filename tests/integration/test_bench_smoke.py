@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from bench import spread
 from bench.__main__ import main
 from bench.common import Figure, SectionResult
 
@@ -38,6 +39,8 @@ def test_every_section_runs_and_writes_the_report_and_the_plot(tmp_path: Path) -
     assert _figure(ingest, "C=2: baseline, chunks of 2").value > 0
     assert _figure(ingest, "C=2: limit C / mean latency").value > 0
     assert not any(f.name.startswith("C=2: items failed") for f in ingest.figures)
+    # The stack's CPU per link is set against yt-dlp's own
+    assert _figure(ingest, "C=2: stack CPU per URL / yt-dlp's own CPU per link").value > 0
     # The API side and the bare loop made the same sends
     assert _figure(by_title["2"], "messages / SendMessageBatch calls").value == "6 / 2"
     # Every episode reached the database, and the unchanged feeds were only revalidated
@@ -60,3 +63,8 @@ def test_every_section_runs_and_writes_the_report_and_the_plot(tmp_path: Path) -
     plot = (tmp_path / "throughput.png").read_bytes()
     assert plot.startswith(PNG_MAGIC)
     assert len(plot) > 10_000
+
+    # And the spread over runs reads the report back: one row per C, median and min–max of each figure
+    (row,) = [line for line in spread.main([str(tmp_path), str(tmp_path)]) if line.startswith("| 2 |")]
+    ratio = float(_figure(ingest, "C=2: stack CPU per URL / yt-dlp's own CPU per link").shown())
+    assert row.endswith(f"| {ratio:.2f} ({ratio:.2f}–{ratio:.2f}) |")

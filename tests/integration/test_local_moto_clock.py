@@ -1,8 +1,9 @@
 """moto's SQS on local mode's cheap clock keeps the queue behaviour the pollers rely on.
 
 Visibility timeouts, message delays and the dead-letter redrive all read moto's clock, which
-``watcharr.local.moto_clock`` replaces with ``time.time()`` in the runner. Each behaviour is checked
-with the cheap clock in place, against moto's in-process backend (no mock of SQS itself).
+``watcharr.local.moto_clock`` replaces with ``time.time()`` in the runner; its request patches cache
+moto's per-request lookups and build queue attributes lazily. Each behaviour is checked with them in
+place, against moto's in-process backend (no mock of SQS itself).
 """
 
 from __future__ import annotations
@@ -16,7 +17,14 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from watcharr.local.moto_clock import cheap_clock_in_use, use_cheap_clock, use_moto_clock
+from watcharr.local.moto_clock import (
+    cheap_clock_in_use,
+    cheap_requests_in_use,
+    use_cheap_clock,
+    use_cheap_requests,
+    use_moto_clock,
+    use_moto_requests,
+)
 
 
 @pytest.fixture
@@ -97,3 +105,101 @@ def test_moto_reads_the_cheap_clock_only_while_it_is_in_use() -> None:
     # Both clocks tell the same POSIX time in milliseconds.
     assert abs(cheap - own) < 1000
     assert abs(own - time.time() * 1000) < 1000
+
+
+@pytest.fixture
+def cheap_sqs(sqs: Any) -> Iterator[Any]:
+    """The cheap clock and moto's per-request patches; moto's own request path is back afterwards."""
+    before = cheap_requests_in_use()
+    use_cheap_requests()
+    try:
+        yield sqs
+    finally:
+        (use_cheap_requests if before else use_moto_requests)()
+
+
+def _fifo(sqs: Any, name: str, **attributes: str) -> str:
+    url: str = sqs.create_queue(QueueName=f"{name}.fifo", Attributes={"FifoQueue": "true", **attributes})[
+        "QueueUrl"
+    ]
+    return url
+
+
+def test_content_based_deduplication_still_drops_a_repeated_body(cheap_sqs: Any) -> None:
+    url = _fifo(cheap_sqs, "content", ContentBasedDeduplication="true")
+    for _ in range(2):
+        cheap_sqs.send_message(QueueUrl=url, MessageBody="same", MessageGroupId="g")
+    cheap_sqs.send_message(QueueUrl=url, MessageBody="other", MessageGroupId="g")
+
+    assert [m["Body"] for m in _receive(cheap_sqs, url)] == ["same", "other"]
+
+
+def test_a_fifo_queue_without_content_deduplication_still_asks_for_a_deduplication_id(cheap_sqs: Any) -> None:
+    url = _fifo(cheap_sqs, "explicit")
+
+    with pytest.raises(cheap_sqs.exceptions.ClientError, match="MessageDeduplicationId"):
+        cheap_sqs.send_message(QueueUrl=url, MessageBody="no id", MessageGroupId="g")
+    cheap_sqs.send_message(QueueUrl=url, MessageBody="a", MessageGroupId="g", MessageDeduplicationId="1")
+    cheap_sqs.send_message(
+        QueueUrl=url, MessageBody="a again", MessageGroupId="g", MessageDeduplicationId="1"
+    )
+
+    assert [m["Body"] for m in _receive(cheap_sqs, url)] == ["a"]
+
+
+def test_queue_attributes_still_count_the_messages(cheap_sqs: Any) -> None:
+    url = _fifo(cheap_sqs, "counted", ContentBasedDeduplication="true")
+    for body in ("1", "2", "3"):
+        cheap_sqs.send_message(QueueUrl=url, MessageBody=body, MessageGroupId="g")
+    cheap_sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=1)
+
+    everything = cheap_sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    some = cheap_sqs.get_queue_attributes(
+        QueueUrl=url, AttributeNames=["ApproximateNumberOfMessagesNotVisible", "ContentBasedDeduplication"]
+    )["Attributes"]
+
+    assert everything["ApproximateNumberOfMessages"] == "2"
+    assert everything["FifoQueue"] == "true"
+    assert some == {"ApproximateNumberOfMessagesNotVisible": "1", "ContentBasedDeduplication": "true"}
+
+
+def test_a_fifo_batch_that_timed_out_comes_back_in_order(cheap_sqs: Any) -> None:
+    # moto alone gives such a batch back last message first (see _groups_in_flight).
+    url = _fifo(cheap_sqs, "redelivered", ContentBasedDeduplication="true")
+    for body in ("0", "1", "2", "3"):
+        cheap_sqs.send_message(QueueUrl=url, MessageBody=body, MessageGroupId="g")
+    first = cheap_sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=1)["Messages"]
+    time.sleep(1.2)
+
+    again: list[str] = []
+    for _ in range(8):
+        messages = _receive(cheap_sqs, url)
+        again += [m["Body"] for m in messages]
+        for m in messages:
+            cheap_sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+
+    assert [m["Body"] for m in first] == ["0", "1", "2", "3"]
+    assert again == ["0", "1", "2", "3"]
+
+
+def test_the_request_patches_come_and_go_and_unknown_actions_are_still_refused() -> None:
+    import moto.core.utils as core_utils
+
+    before = cheap_requests_in_use()
+    try:
+        use_cheap_requests()
+        use_cheap_requests()
+        cached = core_utils.camelcase_to_underscores("ReceiveMessage")
+        assert cheap_requests_in_use()
+        with mock_aws():
+            client = boto3.client("sqs", region_name="us-east-1")
+            with pytest.raises(client.exceptions.ClientError):
+                client.get_queue_url(QueueName="never-made")
+        use_moto_requests()
+        own = core_utils.camelcase_to_underscores("ReceiveMessage")
+        assert not cheap_requests_in_use()
+        assert not hasattr(core_utils.camelcase_to_underscores, "cache_info")
+    finally:
+        (use_cheap_requests if before else use_moto_requests)()
+
+    assert cached == own == "receive_message"

@@ -6,13 +6,19 @@ message of the queue that way. On a queue holding 5,000 messages one SendMessage
 a second and one receive + delete about 0.4 s (bench section 6), so local mode crawls as soon as a
 backlog builds. ``time.time()`` is the same POSIX time, twenty times cheaper; moto's SQS module never
 passes a datetime to these functions, but one that does still gets moto's own answer.
+
+``use_cheap_requests`` takes out the rest of moto's per-request overhead in the runner: lookups moto
+repeats on every request (answered from a cache), ``Queue.attributes`` rebuilt on every FIFO send, and
+one fix that keeps FIFO order when a batch of messages comes back after its visibility timeout.
 """
 
 from __future__ import annotations
 
+import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 
@@ -49,3 +55,126 @@ def use_moto_clock() -> None:
     if cheap_clock_in_use():
         module.unix_time = module.unix_time.__wrapped__
         module.unix_time_millis = module.unix_time_millis.__wrapped__
+
+
+_CAMELCASE_CACHE_SIZE = 4096
+# (owner, attribute name) → moto's own value, for every patch in place.
+_ORIGINALS: dict[tuple[Any, str], Any] = {}
+
+
+class _QueueAttributes(Mapping[str, Any]):
+    """``Queue.attributes``, built only when something other than ContentBasedDeduplication is read.
+
+    moto reads ``queue.attributes.get("ContentBasedDeduplication")`` up to four times per FIFO send,
+    and each read rebuilds every attribute, including three counts that scan the whole queue.
+    """
+
+    def __init__(self, queue: Any, build: Callable[[Any], dict[str, Any]]) -> None:
+        self._queue = queue
+        self._build = build
+        self._built: dict[str, Any] | None = None
+
+    def _all(self) -> dict[str, Any]:
+        if self._built is None:
+            self._built = self._build(self._queue)
+        return self._built
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """The attribute ``key``; ContentBasedDeduplication straight from the queue's field."""
+        if key == "ContentBasedDeduplication":
+            if not self._queue.fifo_queue:
+                return default
+            return str(self._queue.content_based_deduplication).lower()
+        return self._all().get(key, default)
+
+    def __getitem__(self, key: str) -> Any:
+        return self._all()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+
+def _lazy_attributes(original: property) -> property:
+    build = original.fget
+    assert build is not None
+    return property(lambda queue: _QueueAttributes(queue, build))
+
+
+def _plain_attributes(original: Callable[..., Any]) -> Callable[..., Any]:
+    # GetQueueAttributes "All" hands the attributes object itself to moto's serialiser: a dict, as before.
+    def get_queue_attributes(backend: Any, queue_name: str, attribute_names: list[str]) -> dict[str, Any]:
+        return dict(original(backend, queue_name, attribute_names))
+
+    return get_queue_attributes
+
+
+def _groups_in_flight(_original: property) -> property:
+    """``Queue.pending_message_groups`` without the messages whose visibility timeout ran out.
+
+    moto counts such a message as in flight until its turn comes in a receive, so while a FIFO batch
+    that timed out comes back, each of its messages holds back the ones before it: the batch comes back
+    last message first. On SQS such a message is no longer in flight, and the batch comes back in order.
+    """
+
+    def pending_message_groups(queue: Any) -> set[str]:
+        return {m.group_id for m in queue.pending_messages if m.group_id is not None and not m.visible}
+
+    return property(pending_message_groups)
+
+
+def _listed_once(original: Callable[[], Any]) -> Callable[[], tuple[str, ...]]:
+    # The folders of moto's package, listed on every request to tell a service by the Host header.
+    modules = tuple(original())
+    return lambda: modules
+
+
+def _patches() -> list[tuple[Any, str, Callable[[Any], Any]]]:
+    """(owner, attribute, how to wrap moto's value) for every request patch."""
+    import moto.backends as backends
+    import moto.core.responses as responses
+    import moto.core.utils as core_utils
+    import moto.sqs.models as sqs_models
+
+    camelcase = _ORIGINALS.get((core_utils, "camelcase_to_underscores"), core_utils.camelcase_to_underscores)
+    # moto's modules imported it by name: each module's binding is patched (later imports get the cache).
+    owners = [core_utils] + [
+        module
+        for name, module in list(sys.modules.items())
+        if name.startswith("moto.")
+        and module is not core_utils
+        and getattr(module, "camelcase_to_underscores", None) is camelcase
+    ]
+    cached_camelcase = lru_cache(_CAMELCASE_CACHE_SIZE)(camelcase)
+    return [
+        *[(module, "camelcase_to_underscores", lambda _f: cached_camelcase) for module in owners],
+        (responses, "method_names_from_class", lambda f: lru_cache(None)(lambda c: frozenset(f(c)))),
+        (backends, "list_of_moto_modules", _listed_once),
+        (sqs_models.Queue, "attributes", _lazy_attributes),
+        (sqs_models.SQSBackend, "get_queue_attributes", _plain_attributes),
+        (sqs_models.Queue, "pending_message_groups", _groups_in_flight),
+    ]
+
+
+def use_cheap_requests() -> None:
+    """Cache moto's per-request lookups, build queue attributes lazily and keep FIFO order on
+    redelivery, in this process (idempotent)."""
+    for owner, name, wrap in _patches():
+        if (owner, name) not in _ORIGINALS:
+            original = owner.__dict__[name] if isinstance(owner, type) else getattr(owner, name)
+            _ORIGINALS[(owner, name)] = original
+            setattr(owner, name, wrap(original))
+
+
+def cheap_requests_in_use() -> bool:
+    """Whether moto's per-request patches are in place in this process."""
+    return bool(_ORIGINALS)
+
+
+def use_moto_requests() -> None:
+    """Give moto its own request path back (tests and benchmarks compare the two)."""
+    for (owner, name), original in list(_ORIGINALS.items()):
+        setattr(owner, name, original)
+        del _ORIGINALS[(owner, name)]

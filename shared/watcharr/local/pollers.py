@@ -20,6 +20,13 @@ Where local mode departs from AWS, on purpose:
 - Function timeouts are not enforced on pollers; the handlers bound their own network calls.
 - One receive takes at most 10 messages (SQS's limit); Lambda can gather larger batches with a batching
   window, which the template does not use.
+- The FIFO source receives up to 10 messages at once, waiting ``FIFO_BATCHING_WINDOW_SECONDS`` before a
+  receive that follows a short one, and still invokes the handler with BatchSize records at a time, in
+  order. After a failure the failed record and every one behind it go back to the queue, and the
+  poller then receives one message at a time until a record succeeds (RELIABILITY.md, "FIFO order").
+- Standard sources delete the records that succeeded in batches: up to 10 held for at most
+  ``DELETE_BATCH_SECONDS``. A worker that dies before it deletes them lets them come back after their
+  visibility timeout; the handlers are idempotent (deterministic dedup ids), so that only costs time.
 """
 
 from __future__ import annotations
@@ -53,6 +60,11 @@ UNBOUNDED_SOURCE_CONCURRENCY = 5
 SQS_MAX_RECEIVE = 10
 # Long polling this short lets a worker notice a stop request within about a second.
 RECEIVE_WAIT_SECONDS = 1
+# A FIFO receive returns as soon as one message is there; waiting this long after a short batch lets
+# the next receive take several (fewer SQS calls per message), at the cost of this much latency.
+FIFO_BATCHING_WINDOW_SECONDS = 0.2
+# Records that succeeded on a standard queue wait at most this long to be deleted with others.
+DELETE_BATCH_SECONDS = 1.0
 # The system attributes Lambda copies into a record's `attributes`.
 RECORD_ATTRIBUTES = (
     "ApproximateReceiveCount",
@@ -84,6 +96,7 @@ class PollerConfig:
     visibility_timeout: int | None = None
     region: str = REGION
     log_level: str = "WARNING"
+    fifo: bool = False
 
 
 def source_concurrency(source: EventSourceSpec, queue: QueueSpec) -> int:
@@ -158,12 +171,13 @@ def failed_message_ids(answer: Any, message_ids: list[str], report_batch_item_fa
 
 
 def receive_batch(
-    sqs: Any, config: PollerConfig, wait_seconds: int = RECEIVE_WAIT_SECONDS
+    sqs: Any, config: PollerConfig, wait_seconds: int = RECEIVE_WAIT_SECONDS, most: int | None = None
 ) -> list[dict[str, Any]]:
-    """Up to BatchSize messages (at most 10), with every attribute Lambda puts in its records."""
+    """Up to ``most`` messages (BatchSize by default, at most 10), with every attribute Lambda puts in
+    its records."""
     receive: dict[str, Any] = {
         "QueueUrl": config.queue_url,
-        "MaxNumberOfMessages": min(config.batch_size, SQS_MAX_RECEIVE),
+        "MaxNumberOfMessages": min(most or config.batch_size, SQS_MAX_RECEIVE),
         "WaitTimeSeconds": wait_seconds,
         "MessageSystemAttributeNames": ["All"],
         "MessageAttributeNames": ["All"],
@@ -174,41 +188,122 @@ def receive_batch(
     return messages
 
 
-def invoke_batch(
-    sqs: Any, handler: Handler, config: PollerConfig, messages: list[dict[str, Any]]
-) -> set[str]:
-    """Invoke the handler with the batch, delete what succeeded, let the rest come back after the retry delay.
-
-    Returns the ids of the records that failed.
-    """
+def invoke(handler: Handler, config: PollerConfig, messages: list[dict[str, Any]]) -> set[str]:
+    """Invoke the handler with these messages as one SQS event; the ids of the records that failed."""
     event = {"Records": [sqs_record(m, config.queue_arn, config.region) for m in messages]}
     context = LocalContext(function_name=config.function_logical_id, timeout_ms=config.timeout_seconds * 1000)
     ids = [m["MessageId"] for m in messages]
     try:
-        failed = failed_message_ids(handler(event, context), ids, config.report_batch_item_failures)
+        return failed_message_ids(handler(event, context), ids, config.report_batch_item_failures)
     except Exception:
         log.exception(
             "%s failed on a batch of %d; it returns to the queue", config.function_logical_id, len(ids)
         )
-        failed = set(ids)
-    done = [m for m in messages if m["MessageId"] not in failed]
-    retry = [m for m in messages if m["MessageId"] in failed]
-    for message in done:
-        report_finished_item(message["Body"])
-    if done:
-        sqs.delete_message_batch(
-            QueueUrl=config.queue_url,
-            Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)],
+        return set(ids)
+
+
+def in_order_until_failure(
+    handler: Handler, config: PollerConfig, messages: list[dict[str, Any]]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Hand the messages to the handler BatchSize at a time, in order, and stop at the first failure.
+
+    Returns (the messages that succeeded, the failed one and every one behind it): what is returned to
+    the queue keeps its place in the message group.
+    """
+    size = max(1, config.batch_size)
+    for start in range(0, len(messages), size):
+        chunk = messages[start : start + size]
+        failed = invoke(handler, config, chunk)
+        if failed:
+            first = next(i for i, m in enumerate(chunk) if m["MessageId"] in failed)
+            return messages[: start + first], messages[start + first :]
+    return messages, []
+
+
+class Poller:
+    """One worker's poll loop over one queue: receive, invoke, settle.
+
+    It remembers what the last batch told it: on a FIFO source whether to wait for a fuller batch and
+    whether a failure asks for one message at a time; on a standard source the deletes it still owes.
+    """
+
+    def __init__(self, sqs: Any, handler: Handler, config: PollerConfig) -> None:
+        self.sqs = sqs
+        self.handler = handler
+        self.config = config
+        self.one_at_a_time = False
+        self.last_batch_short = False
+        # True while the poller holds received messages: a stop request then waits for the batch.
+        self.busy = False
+        self._owed: list[dict[str, Any]] = []
+        self._owed_since = 0.0
+
+    def poll_once(self, wait_seconds: int = RECEIVE_WAIT_SECONDS) -> int:
+        """Receive one batch and hand it to the handler; returns the number of messages received."""
+        self.flush_deletes(due_only=True)
+        try:
+            if self.config.fifo:
+                return self._poll_fifo(wait_seconds)
+            messages = receive_batch(self.sqs, self.config, wait_seconds)
+            self.busy = bool(messages)
+            if messages:
+                failed = invoke(self.handler, self.config, messages)
+                done = [m for m in messages if m["MessageId"] not in failed]
+                self._settle(done, [m for m in messages if m["MessageId"] in failed], defer=True)
+            return len(messages)
+        finally:
+            self.busy = False
+
+    def _poll_fifo(self, wait_seconds: int) -> int:
+        if self.last_batch_short and not self.one_at_a_time:
+            time.sleep(FIFO_BATCHING_WINDOW_SECONDS)
+        most = self.config.batch_size if self.one_at_a_time else SQS_MAX_RECEIVE
+        messages = receive_batch(self.sqs, self.config, wait_seconds, most)
+        self.busy = bool(messages)
+        self.last_batch_short = 0 < len(messages) < SQS_MAX_RECEIVE
+        if messages:
+            done, retry = in_order_until_failure(self.handler, self.config, messages)
+            # A record returned unprocessed has used up one receive; one at a time until the failed
+            # record is through spares the records behind it from more of that.
+            self.one_at_a_time = bool(retry) or (self.one_at_a_time and not done)
+            self._settle(done, retry, defer=False)
+        return len(messages)
+
+    def _settle(self, done: list[dict[str, Any]], retry: list[dict[str, Any]], *, defer: bool) -> None:
+        for message in done:
+            report_finished_item(message["Body"])
+        if done:
+            if not self._owed:
+                self._owed_since = time.monotonic()
+            self._owed += done
+            self.flush_deletes(due_only=defer)
+        if retry:
+            self.sqs.change_message_visibility_batch(
+                QueueUrl=self.config.queue_url,
+                Entries=[
+                    {
+                        "Id": str(i),
+                        "ReceiptHandle": m["ReceiptHandle"],
+                        "VisibilityTimeout": self.config.retry_delay,
+                    }
+                    for i, m in enumerate(retry)
+                ],
+            )
+
+    def flush_deletes(self, *, due_only: bool = False) -> None:
+        """Delete the records that succeeded, 10 per call; with ``due_only``, only once 10 are held or
+        the oldest has waited DELETE_BATCH_SECONDS."""
+        due = (
+            len(self._owed) >= SQS_MAX_RECEIVE or time.monotonic() - self._owed_since >= DELETE_BATCH_SECONDS
         )
-    if retry:
-        sqs.change_message_visibility_batch(
-            QueueUrl=config.queue_url,
-            Entries=[
-                {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"], "VisibilityTimeout": config.retry_delay}
-                for i, m in enumerate(retry)
-            ],
-        )
-    return failed
+        if not self._owed or (due_only and not due):
+            return
+        while self._owed:
+            batch, self._owed = self._owed[:SQS_MAX_RECEIVE], self._owed[SQS_MAX_RECEIVE:]
+            self.sqs.delete_message_batch(
+                QueueUrl=self.config.queue_url,
+                Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(batch)],
+            )
 
 
 def report_finished_item(body: str) -> None:
@@ -227,16 +322,6 @@ def report_finished_item(body: str) -> None:
         activity.info("failed: %s", terminal_safe(str(message.get("reason") or "no reason given")))
 
 
-def poll_once(
-    sqs: Any, handler: Handler, config: PollerConfig, wait_seconds: int = RECEIVE_WAIT_SECONDS
-) -> int:
-    """Receive one batch and invoke the handler with it; returns the batch's size."""
-    messages = receive_batch(sqs, config, wait_seconds)
-    if messages:
-        invoke_batch(sqs, handler, config, messages)
-    return len(messages)
-
-
 class _Stopped(BaseException):
     """Raised by the SIGTERM handler to end a worker that is only waiting for messages.
 
@@ -248,14 +333,17 @@ def run_poller(config: PollerConfig, ready: Any) -> None:
     """Worker process entry: poll and invoke until SIGTERM arrives or the runner is gone.
 
     SIGTERM ends a worker that is waiting for messages at once; a worker that holds a batch finishes it
-    first (the runner kills it if that takes longer than its grace period).
+    first (the runner kills it if that takes longer than its grace period). Either way it deletes the
+    records it finished before it exits.
     """
     enter_container(config.environment, config.log_level)
-    state = {"busy": False, "stopping": False}
+    stopping = False
+    poller: Poller | None = None
 
     def on_sigterm(_signum: int, _frame: Any) -> None:
-        state["stopping"] = True
-        if not state["busy"]:
+        nonlocal stopping
+        stopping = True
+        if poller is None or not poller.busy:
             raise _Stopped
 
     signal.signal(signal.SIGTERM, on_sigterm)
@@ -263,24 +351,30 @@ def run_poller(config: PollerConfig, ready: Any) -> None:
         handler = load_handler(config.function_name, config.handler_attribute)
         from watcharr.adapters.queues import sqs_client
 
-        sqs = sqs_client()
+        poller = Poller(sqs_client(), handler, config)
         runner = parent_process()
         ready.set()
-        while not state["stopping"]:
+        while not stopping:
             if runner is not None and not runner.is_alive():
                 return
             try:
-                messages = receive_batch(sqs, config)
-                state["busy"] = bool(messages)
-                if messages:
-                    invoke_batch(sqs, handler, config, messages)
+                poller.poll_once()
             except Exception:
                 if runner is not None and not runner.is_alive():
                     return  # moto went away with the runner
                 # moto unreachable or a settle call refused: the records come back after their timeout.
                 log.exception("%s poller: SQS call failed", config.function_logical_id)
                 time.sleep(1)
-            finally:
-                state["busy"] = False
     except _Stopped:
-        return
+        pass
+    if poller is not None:
+        _flush_before_exit(poller)
+
+
+def _flush_before_exit(poller: Poller) -> None:
+    poller.busy = True  # a second SIGTERM must not cut the last deletes short
+    try:
+        poller.flush_deletes()
+    except Exception:
+        # Not deleted: the records come back after their visibility timeout and are applied once.
+        log.warning("%s poller: finished records left to come back", poller.config.function_logical_id)

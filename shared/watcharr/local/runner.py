@@ -183,10 +183,11 @@ class LocalStack:
     def _start_moto(self) -> None:
         from moto.server import ThreadedMotoServer
 
-        from watcharr.local.moto_clock import use_cheap_clock
+        from watcharr.local.moto_clock import use_cheap_clock, use_cheap_requests
 
         # Without it every SQS call scans the queue with a slow clock: a backlog of thousands crawls.
         use_cheap_clock()
+        use_cheap_requests()
         # werkzeug logs every request at INFO.
         logging.getLogger("werkzeug").setLevel(
             logging.DEBUG if self.options.log_level == "DEBUG" else logging.WARNING
@@ -297,6 +298,7 @@ class LocalStack:
                 visibility_timeout=self.options.visibility_timeout,
                 region=REGION,
                 log_level=self.options.log_level,
+                fifo=queue.fifo,
             )
             for index in range(source_concurrency(source, queue)):
                 worker = PollerWorker(self._ctx, config, f"{function.logical_id}-{index}")
