@@ -4,7 +4,7 @@ persister's raw insert rate measured in the same run.
 The reference database (two users, every state, tags, links, events) is built the way the reference
 app leaves it. The import runs as in local mode: ``import_reference_db`` publishes its chunks to the
 FIFO queue of a moto server on 127.0.0.1 (created from template.yaml, with local mode's cheap clock),
-and local mode's own poller code (``poll_once``) hands them, BatchSize as the template says, to the
+and local mode's own poller (``Poller.poll_once``) hands them, BatchSize as the template says, to the
 PersisterFunction handler, which writes a real SQLite file. The clock runs from the first read of the
 file to the last message applied. The raw insert rate is the persister's rule for an add
 (``apply_result`` of one EpisodeExtracted per episode, one transaction each) on a fresh file, with
@@ -30,7 +30,7 @@ from watcharr.adapters.queues import QueuePublisher
 from watcharr.adapters.store import WriteStore, connect_writer
 from watcharr.local.functions import load_function
 from watcharr.local.moto_clock import cheap_clock_in_use, use_cheap_clock, use_moto_clock
-from watcharr.local.pollers import PollerConfig, poll_once
+from watcharr.local.pollers import Poller, PollerConfig
 from watcharr.local.state import REGION
 from watcharr.local.template import load_template
 from watcharr.local.workers import create_queues
@@ -90,14 +90,15 @@ def import_end_to_end(folder: Path, reference: Path) -> tuple[float, int, int]:
         config = PollerConfig(
             function_logical_id="PersisterFunction", function_name="persister", handler_attribute="handler",
             queue_url=results.url, queue_arn=results.arn, batch_size=source.batch_size,
-            report_batch_item_failures=True, retry_delay=1, timeout_seconds=60,
+            report_batch_item_failures=True, retry_delay=1, timeout_seconds=60, fifo=True,
         )  # fmt: skip
+        poller = Poller(sqs, persister, config)
         publisher = QueuePublisher(queues["ExtractQueue"].url, results.url, sqs)
         began = time.perf_counter()
         sent = import_reference_db(reference, publisher)
         applied = 0
         while applied < sent.messages:
-            applied += poll_once(sqs, persister, config, wait_seconds=1)
+            applied += poller.poll_once(wait_seconds=1)
         seconds = time.perf_counter() - began
         return seconds, sent.messages, _episodes(database)
     finally:
