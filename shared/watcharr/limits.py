@@ -37,3 +37,11 @@ MAX_MESSAGE_TYPE_LENGTH = 64
 MAX_EPISODE_NOTES_LENGTH = 5000
 # A YouTube channel's feed lists its 15 newest uploads: following one adds at most that many at once.
 MAX_CHANNEL_BACKFILL = 15
+# A synchronous Lambda invocation carries at most 6 MB each way (API Gateway's own 10 MB is never
+# reached). A zip arrives base64-encoded (4/3 its size) inside the event, so 4 MiB is what fits; a
+# bigger Takeout goes through `watcharr import takeout`.
+LAMBDA_PAYLOAD_BYTES = 6 * 1024 * 1024
+MAX_TAKEOUT_UPLOAD_BYTES = 4 * 1024 * 1024
+# An answer, as the Lambda runtime serialises it (the body JSON-escaped inside the envelope), stays
+# under the payload limit with room for the headers; a bigger export is refused, not cut.
+MAX_ANSWER_BYTES = LAMBDA_PAYLOAD_BYTES - 64 * 1024
