@@ -229,7 +229,7 @@ def _file(raw: bytes, headers: dict[str, str], accepted: FileBody) -> bytes:
 
 
 def decode_body(raw: bytes, headers: dict[str, str]) -> Any:
-    """The one place a body is read: UTF-8 JSON whatever the client labelled it, or a 4xx saying why.
+    """The one place a JSON body is read: UTF-8 JSON whatever the client labelled it, or a 4xx saying why.
 
     Any content type is read as JSON (``curl -d`` says form-urlencoded, some Shortcuts say nothing),
     but a compressed body or another character set is refused: decompressing would need a cap of its
