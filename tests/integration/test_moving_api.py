@@ -250,6 +250,21 @@ def test_takeout_past_the_upload_limit_points_at_the_cli(lambda_world: LambdaWor
     assert nothing_queued(lambda_world)
 
 
+def test_takeout_with_more_videos_than_one_answer_can_send_points_at_the_cli(
+    lambda_world: LambdaWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Sending 3,000 extraction requests through moto takes as long as the API may; the cap is lowered
+    # instead (the same check decides either way).
+    token = create_user(lambda_world, "alice")
+    monkeypatch.setattr(limits, "MAX_TAKEOUT_API_VIDEOS", 2)
+    data = takeout_zip({"Watch later": ["aaaaaaaaaaa", "bbbbbbbbbbb", "ccccccccccc"]})
+    status, body = upload(lambda_world, "/api/import/takeout", token, data, ZIP)
+    assert status == 413 and "holds 3 videos" in body["error"] and "watcharr import takeout" in body["error"]
+    assert nothing_queued(lambda_world)
+    monkeypatch.setattr(limits, "MAX_TAKEOUT_API_VIDEOS", 3)
+    assert upload(lambda_world, "/api/import/takeout", token, data, ZIP)[0] == 202
+
+
 def _seed(world: LambdaWorld, user_id: int, count: int) -> None:
     QueuePublisher(
         world.queue_urls["ExtractQueue"], world.queue_urls["ResultsQueue"], world.sqs

@@ -134,6 +134,13 @@ def import_takeout(
             + (" (its watch history is read with ?history=true)" if contents.history else "")
         )
         return error(422, f"nothing to import: {found}")
+    videos = len(takeout.plan.requests) if takeout.plan else 0
+    if videos > limits.MAX_TAKEOUT_API_VIDEOS:
+        return error(
+            413,
+            f"the Takeout holds {videos} videos; the API adds at most {limits.MAX_TAKEOUT_API_VIDEOS} at a "
+            "time, so import it with `watcharr import takeout FILE` on your machine",
+        )
     submit_takeout_import(publisher_for(get_settings()), takeout)
     malformed = sum(p.malformed_rows for p in contents.playlists) + contents.history_malformed
     return answer(
@@ -142,7 +149,7 @@ def import_takeout(
             success=True,
             jobId=takeout.plan.job_id if takeout.plan else None,
             playlists=takeout.playlists,
-            videos=len(takeout.plan.requests) if takeout.plan else 0,
+            videos=videos,
             historyEntries=takeout.history_entries,
             historyMarkMessages=len(takeout.history),
             malformedRows=malformed,
