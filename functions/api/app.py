@@ -25,10 +25,11 @@ from watcharr.api import (
     routes_episodes,
     routes_jobs,
     routes_links,
+    routes_moving,
     routes_podcasts,
     routes_tags,
 )
-from watcharr.api.guard import DOCS_PATH, OPENAPI_PATH, USER_KEY, Admitted, admit, reject_unknown_query
+from watcharr.api.guard import DOCS_PATH, OPENAPI_PATH, Admitted, admit, reject_unknown_query
 from watcharr.logic.auth import Authenticator
 from watcharr.observability import logger, metrics, tracer
 from watcharr.settings import get_settings
@@ -40,7 +41,7 @@ API_TOKEN = {"apiToken": APIKey(name="X-API-Token", in_=APIKeyIn.header, descrip
 
 app = APIGatewayHttpResolver(enable_validation=True)
 app.use(middlewares=[reject_unknown_query])
-for resource in (routes_links, routes_jobs, routes_episodes, routes_tags, routes_commands, routes_podcasts, routes_channels, web_routes):
+for resource in (routes_links, routes_jobs, routes_episodes, routes_tags, routes_commands, routes_podcasts, routes_channels, routes_moving, web_routes):
     app.include_router(resource.router)
 
 
@@ -92,5 +93,5 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     admitted = admit(event, authenticator().user_for)
     if not isinstance(admitted, Admitted):
         return admitted
-    app.append_context(**{USER_KEY: admitted.user})
+    app.append_context(**admitted.context())
     return app.resolve(admitted.event, context)

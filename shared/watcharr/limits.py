@@ -37,3 +37,14 @@ MAX_MESSAGE_TYPE_LENGTH = 64
 MAX_EPISODE_NOTES_LENGTH = 5000
 # A YouTube channel's feed lists its 15 newest uploads: following one adds at most that many at once.
 MAX_CHANNEL_BACKFILL = 15
+# A synchronous Lambda invocation carries at most 6 MB each way (API Gateway's own 10 MB is never
+# reached). A zip arrives base64-encoded (4/3 its size) inside the event, so 4 MiB is what fits; a
+# bigger Takeout goes through `watcharr import takeout`.
+LAMBDA_PAYLOAD_BYTES = 6 * 1024 * 1024
+MAX_TAKEOUT_UPLOAD_BYTES = 4 * 1024 * 1024
+# Videos one Takeout upload may add: each is an extraction request sent before the API answers, and
+# the API must answer within its 29 s (5,000 took 23 s against moto here); more go through the CLI.
+MAX_TAKEOUT_API_VIDEOS = 3_000
+# An answer, as the Lambda runtime serialises it (the body JSON-escaped inside the envelope), stays
+# under the payload limit with room for the headers; a bigger export is refused, not cut.
+MAX_ANSWER_BYTES = LAMBDA_PAYLOAD_BYTES - 64 * 1024

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import gzip
+import io
 import json
+import zipfile
 from collections.abc import Callable
 from typing import Any
 
@@ -22,6 +24,9 @@ EPISODE = "/api/episodes/1"
 TAGS = "/api/tags"
 CHANNELS = "/api/channels"
 BLENDER = "https://www.youtube.com/channel/UCSMOQeBJ2RAnuFungnQOxLg"
+OPML_IMPORT = "/api/podcasts/import"
+TAKEOUT = "/api/import/takeout"
+EXPORT = "/api/episodes/export"
 
 # (method, path, query, raw body)
 CORPUS: list[tuple[str, str, str, str | None]] = [
@@ -197,6 +202,16 @@ CORPUS: list[tuple[str, str, str, str | None]] = [
     ("POST", CHANNELS, "", json.dumps({"url": "https://www.youtube.com/@" + "a" * limits.MAX_URL_LENGTH})),
     ("DELETE", "/api/channels/not-an-id", "", None),
     ("DELETE", "/api/channels/0123456789abcdef0123", "", None),
+    # The file routes refuse JSON (labelled application/json here) and bad query values.
+    ("POST", OPML_IMPORT, "", json.dumps({"feedUrl": "https://feeds.example.org/x.xml"})),
+    ("POST", OPML_IMPORT, "backfill=-1", "<opml/>"),
+    ("POST", OPML_IMPORT, "tag=" + "x" * (limits.MAX_TAG_LENGTH + 1), "<opml/>"),
+    ("POST", TAKEOUT, "", "{}"),
+    ("POST", TAKEOUT, "history=maybe", None),
+    ("POST", TAKEOUT, "wipe=true", None),
+    ("GET", EXPORT, "format=xlsx", None),
+    ("GET", EXPORT, "format=", None),
+    ("GET", EXPORT, "since=yesterday", None),
 ]
 
 Event = dict[str, Any]
@@ -217,6 +232,10 @@ def _set(**fields: Any) -> Callable[[Event], Event]:
     return lambda event: {**event, **fields}
 
 
+def _labelled(content_type: str, **fields: Any) -> Callable[[Event], Event]:
+    return lambda event: {**event, **fields, "headers": {**event["headers"], "content-type": content_type}}
+
+
 def _header(name: str, value: Any) -> Callable[[Event], Event]:
     return lambda event: {**event, "headers": {**event["headers"], name: value}}
 
@@ -225,6 +244,24 @@ def _without(name: str) -> Callable[[Event], Event]:
     return lambda event: {k: v for k, v in event.items() if k != name}
 
 
+def _zip(members: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+PLAYLISTS = "Takeout/YouTube and YouTube Music/playlists"
+OPML_TYPE = "text/x-opml"
+ZIP_TYPE = "application/zip"
+ENTITY_BOMB = (
+    b'<?xml version="1.0"?><!DOCTYPE opml [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;">'
+    b'<!ENTITY c "&b;&b;&b;&b;&b;">]><opml><body><outline text="&c;" xmlUrl="https://x.org/&c;"/></body></opml>'
+)
+# 1 MiB of one byte deflates to about 1 KiB: a ratio far past what a real playlist CSV has.
+ZIP_BOMB = _zip({f"{PLAYLISTS}/Bomb-videos.csv": b"Video ID,Time\n" + b"a" * (1024 * 1024)})
+ONLY_MALFORMED_ROWS = _zip({f"{PLAYLISTS}/Watch later-videos.csv": b"Video ID,Time\nnot-an-id,x\n,\n"})
 INVALID_UTF8 = b'{"url": "\xff\xfe\xfd"}'
 GOOD = json.dumps({"url": VIDEO}).encode()
 
@@ -319,6 +356,58 @@ EVENTS: list[tuple[str, str, str, Callable[[Event], Event], int]] = [
     ("path outside /api", "GET", "/index.php", lambda event: event, 404),
     ("another path outside /api", "POST", "/shortcuts/add-episode", lambda event: event, 404),
     ("favicon", "GET", "/favicon.ico", lambda event: event, 404),
+    ("OPML not well-formed", "POST", OPML_IMPORT, _raw(b"<opml><body><outline", content_type=OPML_TYPE), 422),
+    ("OPML entity expansion", "POST", OPML_IMPORT, _raw(ENTITY_BOMB, content_type="text/xml"), 422),
+    ("OPML that is RSS", "POST", OPML_IMPORT, _raw(b"<rss><channel/></rss>", content_type=OPML_TYPE), 422),
+    (
+        "OPML without a body element",
+        "POST",
+        OPML_IMPORT,
+        _raw(b"<opml><head/></opml>", content_type=OPML_TYPE),
+        422,
+    ),
+    ("OPML unlabelled", "POST", OPML_IMPORT, _raw(b"<opml><body/></opml>", content_type=None), 415),
+    (
+        "OPML as text/plain",
+        "POST",
+        OPML_IMPORT,
+        _raw(b"<opml><body/></opml>", content_type="text/plain"),
+        415,
+    ),
+    (
+        "OPML gzipped",
+        "POST",
+        OPML_IMPORT,
+        _raw(gzip.compress(b"<opml/>"), content_type=OPML_TYPE, content_encoding="gzip"),
+        415,
+    ),
+    (
+        "OPML huge",
+        "POST",
+        OPML_IMPORT,
+        _raw(b"<opml>" + b" " * (2 * 1024 * 1024) + b"</opml>", content_type=OPML_TYPE),
+        413,
+    ),
+    ("OPML empty", "POST", OPML_IMPORT, _labelled(OPML_TYPE, body=""), 400),
+    ("Takeout not a zip", "POST", TAKEOUT, _raw(b"this is not a zip at all", content_type=ZIP_TYPE), 422),
+    ("Takeout zip bomb", "POST", TAKEOUT, _raw(ZIP_BOMB, content_type=ZIP_TYPE), 422),
+    ("Takeout only malformed rows", "POST", TAKEOUT, _raw(ONLY_MALFORMED_ROWS, content_type=ZIP_TYPE), 422),
+    ("Takeout empty zip", "POST", TAKEOUT, _raw(_zip({}), content_type=ZIP_TYPE), 422),
+    (
+        "Takeout as octet-stream",
+        "POST",
+        TAKEOUT,
+        _raw(_zip({}), content_type="application/octet-stream"),
+        415,
+    ),
+    (
+        "Takeout huge",
+        "POST",
+        TAKEOUT,
+        _raw(b"PK" + bytes(limits.MAX_TAKEOUT_UPLOAD_BYTES), content_type=ZIP_TYPE),
+        413,
+    ),
+    ("Takeout bad base64", "POST", TAKEOUT, _labelled(ZIP_TYPE, body="%%%", isBase64Encoded=True), 400),
 ]
 
 

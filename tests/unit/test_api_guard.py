@@ -82,3 +82,29 @@ def test_size_and_paths_outside_the_api_are_answered_before_the_token_is_looked_
     assert status_of(admit(big, no_lookup)) == 413
     assert status_of(admit(http_event("GET", "/robots.txt"), no_lookup)) == 404
     assert isinstance(admit(http_event("GET", "/api/openapi.json"), no_lookup), Admitted)
+
+
+def test_only_the_declared_file_routes_take_a_body_that_is_not_json() -> None:
+    opml = "<opml><body/></opml>"
+    xml = {"content-type": "text/x-opml"}
+    # A file route gets the bytes untouched, the event labelled JSON and bodiless for the resolver.
+    admitted = admit(
+        http_event("POST", "/api/podcasts/import", raw_body=opml, token=TOKEN, headers=xml), alice_only
+    )
+    assert isinstance(admitted, Admitted)
+    assert admitted.file == opml.encode() and "body" not in admitted.event
+    assert admitted.context() == {"user": ALICE, "file": opml.encode()}
+    # Every other route still reads its body as JSON, whatever the label says.
+    refused = admit(http_event("POST", "/api/podcasts", raw_body=opml, token=TOKEN, headers=xml), alice_only)
+    assert not isinstance(refused, Admitted) and refused["statusCode"] == 400
+    # A file route's cap is its own: past the JSON limit is fine for OPML, past OPML's is a 413.
+    big = "<opml>" + " " * limits.MAX_BODY_BYTES + "</opml>"
+    assert isinstance(
+        admit(http_event("POST", "/api/podcasts/import", raw_body=big, token=TOKEN, headers=xml), alice_only),
+        Admitted,
+    )
+    huge = "<opml>" + " " * (2 * 1024 * 1024) + "</opml>"
+    too_big = admit(
+        http_event("POST", "/api/podcasts/import", raw_body=huge, token=TOKEN, headers=xml), alice_only
+    )
+    assert not isinstance(too_big, Admitted) and too_big["statusCode"] == 413

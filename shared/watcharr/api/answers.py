@@ -22,7 +22,7 @@ ERRORS: dict[int, str] = {
     401: "Missing or wrong X-API-Token",
     404: "No such resource",
     413: "Request body too large",
-    415: "A compressed body or a character set other than UTF-8",
+    415: "A compressed body, a character set other than UTF-8, or a file of a type the route does not take",
     422: "The request is not valid; `error` says why",
     503: "The list is not reachable right now",
 }

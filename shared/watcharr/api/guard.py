@@ -1,7 +1,9 @@
 """Everything checked before routing: the event's shape, the token, and the body, decoded once.
 
 Routes only ever see an event whose headers, query values and body are text, whose body is UTF-8
-JSON labelled ``application/json``, and whose caller is known (``caller()``).
+JSON labelled ``application/json``, and whose caller is known (``caller()``). The few routes that take
+a file instead (``FILE_ROUTES``: an OPML file, a Takeout zip) get its bytes, never decoded as JSON,
+through ``file_body()``, once its content type and its own size cap are checked.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from aws_lambda_powertools.event_handler.api_gateway import BaseRouter
 from watcharr import limits
 from watcharr.adapters.query_client import QueryFailed
 from watcharr.api.answers import UNAVAILABLE, error, plain_error
+from watcharr.domain.opml import OPML_MAX_BYTES
 from watcharr.logic.auth import NotAuthenticated, User
 from watcharr.observability import logger
 from watcharr.web.routes import is_page_path
@@ -29,9 +32,34 @@ DOCS_PATH = "/api/docs"
 PUBLIC_PATHS = frozenset({OPENAPI_PATH, DOCS_PATH})
 API_PREFIX = "/api/"
 USER_KEY = "user"
+FILE_KEY = "file"
 UTF8_NAMES = frozenset({"utf-8", "utf8", "us-ascii", "ascii"})
-# base64 grows a body by 4/3; anything longer than this cannot decode to an acceptable body.
-MAX_BASE64_CHARS = (limits.MAX_BODY_BYTES + 2) // 3 * 4
+
+
+@dataclass(frozen=True)
+class FileBody:
+    """What a route that takes a file accepts: its content types (lower case) and its size cap."""
+
+    what: str
+    content_types: frozenset[str]
+    max_bytes: int
+    too_large_hint: str = ""
+
+
+OPML_FILE = FileBody(
+    "an OPML file", frozenset({"text/x-opml", "application/xml", "text/xml"}), OPML_MAX_BYTES
+)
+TAKEOUT_FILE = FileBody(
+    "a Takeout .zip",
+    frozenset({"application/zip", "application/x-zip-compressed"}),
+    limits.MAX_TAKEOUT_UPLOAD_BYTES,
+    "; a bigger Takeout goes through `watcharr import takeout FILE` on your machine",
+)
+# The only routes whose body is not JSON, by (method, path); every other body is decoded as JSON.
+FILE_ROUTES: dict[tuple[str, str], FileBody] = {
+    ("POST", "/api/podcasts/import"): OPML_FILE,
+    ("POST", "/api/import/takeout"): TAKEOUT_FILE,
+}
 
 
 class Refused(Exception):
@@ -47,6 +75,11 @@ class Refused(Exception):
 class Admitted:
     event: dict[str, Any]
     user: User | None
+    file: bytes | None = None
+
+    def context(self) -> dict[str, Any]:
+        """What the routes read from the resolver's context: the caller and, for a file route, the file."""
+        return {USER_KEY: self.user, FILE_KEY: self.file}
 
 
 def admit(event: Any, user_for: Callable[[str | None], User]) -> Admitted | dict[str, Any]:
@@ -84,6 +117,11 @@ def caller(router: BaseRouter) -> User:
     return router.context[USER_KEY]
 
 
+def file_body(router: BaseRouter) -> bytes:
+    """The file a ``FILE_ROUTES`` route was sent, of an accepted content type and within its cap."""
+    return router.context.get(FILE_KEY) or b""
+
+
 def _admit(event: dict[str, Any], user_for: Callable[[str | None], User]) -> Admitted:
     method, path = _method_and_path(event)
     headers = _text_headers(event.get("headers"))
@@ -92,7 +130,12 @@ def _admit(event: dict[str, Any], user_for: Callable[[str | None], User]) -> Adm
         return Admitted(_prepared(event, headers, query, None), None)
     if not path.startswith(API_PREFIX):
         raise Refused(404, f"no route {method} {path}; the API lives under {API_PREFIX}")
-    raw = _raw_body(event)
+    file_route = FILE_ROUTES.get((method, path))
+    raw = (
+        _raw_body(event, file_route.max_bytes, file_route.too_large_hint)
+        if file_route
+        else _raw_body(event, limits.MAX_BODY_BYTES)
+    )
     try:
         user = user_for(headers.get("x-api-token"))
     except NotAuthenticated as exc:
@@ -100,6 +143,8 @@ def _admit(event: dict[str, Any], user_for: Callable[[str | None], User]) -> Adm
     except QueryFailed as exc:
         logger.exception("token lookup failed")
         raise Refused(503, UNAVAILABLE) from exc
+    if file_route is not None:
+        return Admitted(_prepared(event, headers, query, None), user, _file(raw, headers, file_route))
     body = decode_body(raw, headers) if raw else None
     return Admitted(_prepared(event, headers, query, body), user)
 
@@ -141,16 +186,17 @@ def _text_query(params: Any) -> dict[str, str] | None:
     return params
 
 
-def _raw_body(event: dict[str, Any]) -> bytes:
-    """The body's bytes, size-checked before anything else is done with them."""
+def _raw_body(event: dict[str, Any], max_bytes: int, hint: str = "") -> bytes:
+    """The body's bytes, size-checked (at most ``max_bytes``) before anything else is done with them."""
     body = event.get("body")
     if body is None:
         return b""
     if not isinstance(body, str):
         raise Refused(400, "the body must be JSON text")
-    too_large = Refused(413, f"request body is larger than {limits.MAX_BODY_BYTES // 1024} KiB")
+    too_large = Refused(413, f"request body is larger than {max_bytes // 1024} KiB{hint}")
     if event.get("isBase64Encoded") is True:
-        if len(body) > MAX_BASE64_CHARS:
+        # base64 grows a body by 4/3; anything longer than this cannot decode to an acceptable body.
+        if len(body) > (max_bytes + 2) // 3 * 4:
             raise too_large
         try:
             raw = base64.b64decode(body, validate=True)
@@ -160,13 +206,30 @@ def _raw_body(event: dict[str, Any]) -> bytes:
         # A lone surrogate in a harness's str body is kept as the bytes it stands for, and refused
         # below as invalid UTF-8.
         raw = body.encode("utf-8", "surrogatepass")
-    if len(raw) > limits.MAX_BODY_BYTES:
+    if len(raw) > max_bytes:
         raise too_large
     return raw
 
 
+def _file(raw: bytes, headers: dict[str, str], accepted: FileBody) -> bytes:
+    """A file route's body: present, uncompressed, and labelled with one of the route's content types."""
+    encoding = headers.get("content-encoding", "").strip().lower()
+    if encoding not in ("", "identity"):
+        raise Refused(415, f"compressed bodies are not accepted (Content-Encoding: {encoding})")
+    label = headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if label not in accepted.content_types:
+        kinds = ", ".join(sorted(accepted.content_types))
+        raise Refused(
+            415,
+            f"this route takes {accepted.what} (Content-Type {kinds}), not {label or 'an unlabelled body'}",
+        )
+    if not raw:
+        raise Refused(400, f"the body is empty; send {accepted.what}")
+    return raw
+
+
 def decode_body(raw: bytes, headers: dict[str, str]) -> Any:
-    """The one place a body is read: UTF-8 JSON whatever the client labelled it, or a 4xx saying why.
+    """The one place a JSON body is read: UTF-8 JSON whatever the client labelled it, or a 4xx saying why.
 
     Any content type is read as JSON (``curl -d`` says form-urlencoded, some Shortcuts say nothing),
     but a compressed body or another character set is refused: decompressing would need a cap of its

@@ -358,3 +358,24 @@ class SubscriptionAnswer(BaseModel):
     feedUrl: str | None = None
     # The job that follows the first sync (GET /api/jobs/{jobId}); only when subscribing.
     jobId: str | None = None
+
+
+class OpmlImportAnswer(BaseModel):
+    success: bool
+    subscribed: list[str] = Field(description="Feeds subscribed to now; each syncs as a new subscription")
+    alreadyFollowed: list[str] = Field(description="Feeds you already follow, left alone")
+    duplicates: int = Field(description="Feeds the file lists more than once, counted once")
+    skipped: list[str] = Field(description="Outlines left out, each with why")
+
+
+class TakeoutImportAnswer(BaseModel):
+    success: bool
+    jobId: str | None = Field(
+        description="The job adding the playlists' videos (GET /api/jobs/{id}); null without one"
+    )
+    playlists: dict[str, int] = Field(description="Videos per playlist, by the tag each playlist became")
+    videos: int = Field(description="Videos sent to be added, each once")
+    historyEntries: int = Field(description="Watch history entries read")
+    historyMarkMessages: int = Field(description="Messages marking episodes already on the list watched")
+    malformedRows: int = Field(description="Playlist rows and history entries that could not be read")
+    problems: list[str] = Field(description="What was left out, and why")
