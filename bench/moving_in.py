@@ -17,6 +17,7 @@ import logging
 import os
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +76,8 @@ def import_end_to_end(folder: Path, reference: Path) -> tuple[float, int, int]:
     saved = {name: os.environ.get(name) for name in ("WATCHARR_DATABASE_PATH", "WATCHARR_RESULTS_QUEUE_URL")}
     try:
         host, port = server.get_host_and_port()
+        # moto's state is per process: start from empty queues, not what an earlier section left.
+        urllib.request.urlopen(urllib.request.Request(f"http://{host}:{port}/moto-api/reset", method="POST"))
         sqs = boto3.client(
             "sqs", endpoint_url=f"http://{host}:{port}", region_name=REGION,
             aws_access_key_id="local", aws_secret_access_key="local",

@@ -88,12 +88,13 @@ def test_a_request_without_a_valid_token_is_refused(stack: StackProcess, token: 
     assert answer["error"]
 
 
-def test_the_gateway_answers_like_api_gateway_outside_the_routes(stack: StackProcess) -> None:
-    # Only /api/{proxy+} is a route of the template: anything else is API Gateway's own 404.
-    status, answer = stack.request("GET", "/elsewhere")
+def test_a_path_outside_the_api_reaches_the_function_through_the_default_route(stack: StackProcess) -> None:
+    # The template's $default route sends what no other route takes to the ApiFunction, whose answer
+    # keeps the API's error shape instead of API Gateway's own {"message": "Not Found"}.
+    status, answer = stack.request("GET", "/elsewhere", token=None)
 
     assert status == 404
-    assert answer == {"message": "Not Found"}
+    assert answer == {"success": False, "error": "no route GET /elsewhere; the API lives under /api/"}
 
 
 def test_the_local_sync_route_runs_the_podcast_sync_now(stack: StackProcess) -> None:

@@ -21,7 +21,8 @@ Where local mode departs from AWS, on purpose:
 - One receive takes at most 10 messages (SQS's limit); Lambda can gather larger batches with a batching
   window, which the template does not use.
 - The FIFO source receives up to 10 messages at once, waiting ``FIFO_BATCHING_WINDOW_SECONDS`` before a
-  receive that follows a short one, and still invokes the handler with BatchSize records at a time, in
+  receive that follows a batch of 2 to 9 (a stream of results, not a user's lone change, whose
+  read-your-writes wait would pay the window), and still invokes the handler with BatchSize records at a time, in
   order. After a failure the failed record and every one behind it go back to the queue, and the
   poller then receives one message at a time until a record succeeds (RELIABILITY.md, "FIFO order").
 - Standard sources delete the records that succeeded in batches: up to 10 held for at most
@@ -260,7 +261,7 @@ class Poller:
         most = self.config.batch_size if self.one_at_a_time else SQS_MAX_RECEIVE
         messages = receive_batch(self.sqs, self.config, wait_seconds, most)
         self.busy = bool(messages)
-        self.last_batch_short = 0 < len(messages) < SQS_MAX_RECEIVE
+        self.last_batch_short = 1 < len(messages) < SQS_MAX_RECEIVE
         if messages:
             done, retry = in_order_until_failure(self.handler, self.config, messages)
             # A record returned unprocessed has used up one receive; one at a time until the failed
