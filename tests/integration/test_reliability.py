@@ -50,7 +50,7 @@ def dead_letters(world: LambdaWorld) -> list[tuple[object, ...]]:
 
 def hold_the_database(world: LambdaWorld, monkeypatch: pytest.MonkeyPatch) -> sqlite3.Connection:
     """Another writer holding the database, with a lock the persister's busy timeout does not outwait."""
-    monkeypatch.setattr("watcharr.adapters.store.BUSY_TIMEOUT_MS", 50)
+    monkeypatch.setattr("watcharr.adapters.store.connection.BUSY_TIMEOUT_MS", 50)
     persister = world.function("persister")
     persister.write_store.cache_clear()
     persister.write_store()
