@@ -36,7 +36,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 # The browser tests drive Debian's Chromium (Playwright's own download needs the internet).
-APT := $(if $(filter 0,$(shell id -u)),,sudo) apt-get
+APT := $(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get
 browser:
 	command -v chromium >/dev/null 2>&1 || ($(APT) update && $(APT) install -y chromium)
 
