@@ -9,19 +9,12 @@ from playwright.sync_api import Browser, Locator, Page, expect
 
 from tests.browser.browser import DESKTOP, Watched, chromium, watch
 from tests.support.feed_server import FeedServer
-from tests.support.origin import OriginServer
-from tests.support.stack import StackProcess, running_stack
+from tests.support.stack import StackProcess
+
+# The stack's fixtures, shared with tests/e2e; pytest finds fixtures imported into a conftest.
+from tests.support.stack_fixtures import origin, stack  # noqa: F401
 
 pytestmark = pytest.mark.e2e
-
-STACK_ARGS = ("--api-workers", "2", "--retry-delay", "1")
-
-
-@pytest.fixture(scope="module")
-def origin() -> Iterator[OriginServer]:
-    """The web site the links point to."""
-    with OriginServer() as server:
-        yield server
 
 
 @pytest.fixture(scope="module")
@@ -29,14 +22,6 @@ def feeds() -> Iterator[FeedServer]:
     """The podcast feed host."""
     with FeedServer() as server:
         yield server
-
-
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackProcess]:
-    """The local stack as `make run` starts it, on a data directory of its own."""
-    data_dir = tmp_path_factory.mktemp("browser") / "data"
-    with running_stack(data_dir, args=STACK_ARGS) as running:
-        yield running
 
 
 @pytest.fixture(scope="module")
@@ -54,10 +39,10 @@ def watched(browser: Browser) -> Iterator[Watched]:
     context.close()
 
 
-def sign_in(page: Page, stack: StackProcess, token: str | None = None) -> None:
+def sign_in(page: Page, running: StackProcess, token: str | None = None) -> None:
     """Open the page and sign in with the local user's token (or another one)."""
-    page.goto(stack.url + "/")
-    page.get_by_label("API token").fill(token or stack.token)
+    page.goto(running.url + "/")
+    page.get_by_label("API token").fill(token or running.token)
     page.get_by_role("button", name="Sign in").click()
     if token is None:
         expect(page.locator("#list-view")).to_be_visible()

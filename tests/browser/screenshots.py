@@ -14,10 +14,11 @@ from pathlib import Path
 from playwright.sync_api import expect
 
 from tests.browser.browser import DESKTOP, PHONE, chromium, thumbnail_png, watch
-from tests.browser.conftest import STACK_ARGS, list_filter, sign_in
+from tests.browser.conftest import list_filter, sign_in
 from tests.support.feed_server import FeedServer
 from tests.support.origin import OriginServer, StaticRoute
 from tests.support.stack import StackProcess, running_stack
+from tests.support.stack_fixtures import STACK_ARGS
 from watcharr.web.assets import assets, total_bytes
 
 REPO = Path(__file__).resolve().parents[2]

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import STACK_ARGS
 from tests.support.origin import OriginServer
 from tests.support.stack import StackProcess, running_stack, start_stack
+from tests.support.stack_fixtures import STACK_ARGS
 from watcharr import cli
 from watcharr.models.messages import TERMINAL_STATES
 

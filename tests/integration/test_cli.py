@@ -14,71 +14,30 @@ import stat
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 
+from tests.support.moto_server import Moto, moto_server, write_local_state
 from tests.support.origin import OriginServer
 from tests.support.stack import running_stack
 from watcharr import cli
 from watcharr.adapters.queues import RESULTS_MESSAGE_GROUP
 from watcharr.adapters.store import WriteStore, connect_writer
 from watcharr.domain.tokens import hash_token, new_token
-from watcharr.local.functions import REPO_ROOT
-from watcharr.local.template import load_template
-from watcharr.local.workers import create_queues
 from watcharr.logic.persist import apply_result
 from watcharr.models.messages import TokenRotated, UserCreated, parse_result
 
 HEX64 = re.compile(r"[0-9a-f]{64}")
 
 
-@dataclass
-class Moto:
-    endpoint: str
-    sqs: Any
-    queue_urls: dict[str, str]
-
-    def drain(self, queue: str) -> list[dict[str, Any]]:
-        """Every message on the queue (received and deleted), with its FIFO attributes."""
-        messages: list[dict[str, Any]] = []
-        while True:
-            batch = self.sqs.receive_message(
-                QueueUrl=self.queue_urls[queue], MaxNumberOfMessages=10, MessageSystemAttributeNames=["All"]
-            ).get("Messages", [])
-            if not batch:
-                return messages
-            for message in batch:
-                self.sqs.delete_message(
-                    QueueUrl=self.queue_urls[queue], ReceiptHandle=message["ReceiptHandle"]
-                )
-            messages.extend(batch)
-
-
 @pytest.fixture
 def moto() -> Iterator[Moto]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
-    # moto's state lives in the process: start from empty queues whatever ran before in it.
-    urllib.request.urlopen(
-        urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"), timeout=10
-    ).close()
-    sqs = boto3.client("sqs", endpoint_url=endpoint, region_name="us-east-1")
-    try:
-        queues = create_queues(sqs, load_template(REPO_ROOT / "template.yaml"))
-        yield Moto(endpoint, sqs, {logical_id: queue.url for logical_id, queue in queues.items()})
-    finally:
-        server.stop()
-        assert server._server is not None
-        server._server.server_close()
+    with moto_server() as server:
+        yield server
 
 
 @pytest.fixture(autouse=True)
@@ -93,15 +52,7 @@ def data_dir(tmp_path: Path, moto: Moto) -> Path:
     """A data directory holding the state file a running local stack writes, pointing at moto."""
     data = tmp_path / "data"
     data.mkdir()
-    state = {
-        "pid": 1,
-        "apiUrl": "http://127.0.0.1:9",
-        "sqsEndpoint": moto.endpoint,
-        "queueUrls": moto.queue_urls,
-        "databasePath": str(data / "watcharr.db"),
-        "tokenFile": str(data / "local-token"),
-    }
-    (data / "local.json").write_text(json.dumps(state))
+    write_local_state(data, moto)
     return data
 
 

@@ -7,22 +7,17 @@ reaches through the local stack's state file, as it would reach the local runner
 from __future__ import annotations
 
 import json
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 
+from tests.support.moto_server import moto_server, write_local_state
 from watcharr import cli
 from watcharr.adapters.queues import RESULTS_MESSAGE_GROUP
 from watcharr.adapters.store import WriteStore, connect_writer
-from watcharr.local.functions import REPO_ROOT
-from watcharr.local.template import load_template
-from watcharr.local.workers import create_queues
 from watcharr.logic.persist import apply_result
 from watcharr.logic.poison import keep_dead_letter
 from watcharr.models.messages import parse_result
@@ -55,32 +50,11 @@ def stack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
     monkeypatch.chdir(tmp_path)
     for name in ("WATCHARR_RESULTS_QUEUE_URL", "WATCHARR_QUERY_FUNCTION_NAME", "AWS_ENDPOINT_URL_SQS"):
         monkeypatch.delenv(name, raising=False)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
-    urllib.request.urlopen(
-        urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"), timeout=10
-    ).close()
-    sqs = boto3.client("sqs", endpoint_url=endpoint, region_name="us-east-1")
-    try:
-        queues = {k: q.url for k, q in create_queues(sqs, load_template(REPO_ROOT / "template.yaml")).items()}
+    with moto_server() as moto:
         data = tmp_path / "data"
         data.mkdir()
-        state = {
-            "pid": 1,
-            "apiUrl": "http://127.0.0.1:9",
-            "sqsEndpoint": endpoint,
-            "queueUrls": queues,
-            "databasePath": str(data / "watcharr.db"),
-            "tokenFile": str(data / "local-token"),
-        }
-        (data / "local.json").write_text(json.dumps(state))
-        yield Stack(sqs, queues["ResultsQueue"], data)
-    finally:
-        server.stop()
-        assert server._server is not None
-        server._server.server_close()
+        write_local_state(data, moto)
+        yield Stack(moto.sqs, moto.queue_urls["ResultsQueue"], data)
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

@@ -8,16 +8,14 @@ Given/When/Then: the API only sends; the test drains the FIFO queue through the 
 from __future__ import annotations
 
 import sqlite3
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
 
 from tests.support.builders import media
 from tests.support.db import snapshot
+from tests.support.http_world import persister_polling
 from tests.support.lambda_env import LambdaWorld, create_user
 from watcharr.adapters.queues import QueuePublisher
 from watcharr.logic.extraction import episode_extracted, item_failed
@@ -66,31 +64,6 @@ def episode(world: LambdaWorld, token: str, episode_id: int) -> dict[str, Any]:
 
 def queued_types(world: LambdaWorld) -> list[str]:
     return [parse_result(m["Body"]).type for m in world.receive("ResultsQueue")]
-
-
-@contextmanager
-def persister_in_background(world: LambdaWorld, after_messages: int = 0) -> Iterator[None]:
-    """The persister's event source, polling the FIFO queue while the API waits for its command.
-
-    With ``after_messages`` it starts only once that many messages are queued, so the API's own
-    checks run before anything sent earlier is applied.
-    """
-    stop = threading.Event()
-
-    def poll() -> None:
-        while not stop.is_set() and world.queue_depth("ResultsQueue") < after_messages:
-            time.sleep(0.01)
-        while not stop.is_set():
-            if not world.run_persister():
-                time.sleep(0.01)
-
-    thread = threading.Thread(target=poll, daemon=True)
-    thread.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        thread.join(timeout=10)
 
 
 def test_one_episode_carries_its_id_url_tags_and_every_state_field(
@@ -171,7 +144,7 @@ def test_wait_answers_with_the_episode_as_it_is_after_the_change(
     lambda_world: LambdaWorld, alice: str
 ) -> None:
     episode_id = seed(lambda_world, 1)
-    with persister_in_background(lambda_world):
+    with persister_polling(lambda_world):
         status, body = lambda_world.call_api(
             "PATCH", f"/api/episodes/{episode_id}", body={"watched": True}, token=alice, query="wait=10"
         )
@@ -209,7 +182,7 @@ def test_delete_goes_to_the_bin_restore_brings_it_back_permanent_removes_it(
     _, listed = lambda_world.call_api("GET", "/api/episodes", token=alice)
     assert [e["id"] for e in listed["episodes"]] == [episode_id]
 
-    with persister_in_background(lambda_world):
+    with persister_polling(lambda_world):
         status, body = lambda_world.call_api("DELETE", path, token=alice, query="permanent=true&wait=10")
     assert (status, body["episode"]) == (200, None)
     assert lambda_world.call_api("GET", path, token=alice)[0] == 404
@@ -230,7 +203,7 @@ def test_archive_watched_and_restore_all(lambda_world: LambdaWorld, alice: str) 
     _, archived = lambda_world.call_api("GET", "/api/episodes", token=alice, query="archived=true")
     assert [e["id"] for e in listed["episodes"]] == [unseen]
     assert [e["id"] for e in archived["episodes"]] == [watched]
-    with persister_in_background(lambda_world):
+    with persister_polling(lambda_world):
         status, body = lambda_world.call_api(
             "POST", "/api/episodes/restore-all", token=alice, query="wait=10"
         )
@@ -260,7 +233,7 @@ def test_list_filters_search_sort_and_total(lambda_world: LambdaWorld, alice: st
 
 def test_tags_are_created_counted_renamed_linked_and_deleted(lambda_world: LambdaWorld, alice: str) -> None:
     episode_id = seed(lambda_world, 1)
-    with persister_in_background(lambda_world):
+    with persister_polling(lambda_world):
         status, created = lambda_world.call_api(
             "POST", "/api/tags", body={"name": "Music", "color": "#ff8800"}, token=alice, query="wait=10"
         )
@@ -296,7 +269,7 @@ def test_tags_are_created_counted_renamed_linked_and_deleted(lambda_world: Lambd
 def test_a_command_that_cannot_apply_is_failed_with_its_reason(lambda_world: LambdaWorld, alice: str) -> None:
     # Given a tag name sent twice before the writer applied the first
     lambda_world.call_api("POST", "/api/tags", body={"name": "News"}, token=alice)
-    with persister_in_background(lambda_world, after_messages=2):
+    with persister_polling(lambda_world, after_messages=2):
         status, body = lambda_world.call_api(
             "POST", "/api/tags", body={"name": "news"}, token=alice, query="wait=10"
         )
@@ -313,7 +286,7 @@ def test_a_change_to_an_episode_removed_meanwhile_fails_as_no_such_episode(
 ) -> None:
     episode_id = seed(lambda_world, 1)
     lambda_world.call_api("DELETE", f"/api/episodes/{episode_id}", token=alice, query="permanent=true")
-    with persister_in_background(lambda_world, after_messages=2):
+    with persister_polling(lambda_world, after_messages=2):
         status, body = lambda_world.call_api(
             "PATCH", f"/api/episodes/{episode_id}", body={"watched": True}, token=alice, query="wait=10"
         )
@@ -335,7 +308,7 @@ def test_another_user_can_neither_read_nor_change_nor_delete(
     lambda_world: LambdaWorld, alice: str, bob: str
 ) -> None:
     episode_id = seed(lambda_world, 1)
-    with persister_in_background(lambda_world):
+    with persister_polling(lambda_world):
         _, created = lambda_world.call_api(
             "POST", "/api/tags", body={"name": "Mine"}, token=alice, query="wait=10"
         )

@@ -22,9 +22,9 @@ from watcharr.domain.youtube_channels import (
     feed_url,
     parse_channel_link,
 )
-from watcharr.logic.extraction import Extraction, Sources, retry_or_fail
-from watcharr.logic.podcast_sync import episode_batches
-from watcharr.models.messages import ExtractRequest, FeedChecked, FeedEpisodesExtracted, ResultMessage
+from watcharr.logic.extraction import Extraction, Sources
+from watcharr.logic.feed_sync import FeedSyncRun
+from watcharr.models.messages import ExtractRequest
 from watcharr.observability import logger
 from watcharr.settings import Settings
 
@@ -41,75 +41,39 @@ def _feed_failure(exc: FeedFetchError, ref: ChannelRef) -> str:
 
 def sync_channel(request: ExtractRequest, settings: Settings, attempt: int, sources: Sources) -> Extraction:
     """Sync the followed channel or playlist in ``request.feed`` on the ``attempt``-th delivery."""
-    sync = request.feed
-    if sync is None:
-        raise ValueError("a feed request needs its subscription")
-
-    def checked(status: str, **fields: object) -> FeedChecked:
-        return FeedChecked(at=request.at, subscription_id=sync.subscription_id, status=status, **fields)  # type: ignore[arg-type]
-
-    def retry_or_report(reason: str, retryable: bool, **fields: object) -> Extraction:
-        # A channel given up on is tried again by the next scheduled sync.
-        return retry_or_fail(
-            reason,
-            retryable=retryable,
-            attempt=attempt,
-            settings=settings,
-            give_up=lambda final: Extraction(results=[checked("failed", error=final, **fields)]),
-        )
-
+    run = FeedSyncRun(request, settings, attempt, sources)
+    sync = run.sync
     try:
         ref = parse_channel_link(request.url)
     except ChannelLinkError as exc:
-        return retry_or_report(exc.reason, retryable=False)
+        return run.retry_or_report(exc.reason, retryable=False)
     moved_to = None
     if not ref.resolved:
         api_key = sources.credentials.youtube_api_key(settings) if settings.youtube_api_configured else None
         try:
             ref = resolve_channel(ref, settings, api_key=api_key, site_url=settings.youtube_site_url)
         except ChannelLookupError as exc:
-            return retry_or_report(exc.reason, exc.retryable)
+            return run.retry_or_report(exc.reason, exc.retryable)
         moved_to = feed_url(ref)
 
     url = feed_url(ref, settings.youtube_site_url)
     try:
-        response = sources.feeds.fetch_feed(
-            url,
-            etag=sync.etag,
-            last_modified=sync.last_modified,
-            allow_private=settings.allow_private_network,
-            timeout=settings.feed_timeout,
-        )
+        response = run.fetch(url)
     except FeedFetchError as exc:
-        return retry_or_report(_feed_failure(exc, ref), exc.retryable, feed_url=moved_to)
+        return run.retry_or_report(_feed_failure(exc, ref), exc.retryable, feed_url=moved_to)
     if response.status == 304:
-        return Extraction(results=[checked("unchanged", final_url=response.final_url, feed_url=moved_to)])
+        return Extraction(results=[run.checked("unchanged", final_url=response.final_url, feed_url=moved_to)])
     try:
         feed = parse_channel_feed(response.body, url)
     except FeedParseError as exc:
-        return retry_or_report(str(exc), retryable=False, final_url=response.final_url, feed_url=moved_to)
+        return run.retry_or_report(str(exc), retryable=False, final_url=response.final_url, feed_url=moved_to)
     if feed.warnings:
         logger.warning("channel feed read with problems", extra={"feed_url": url, "warnings": feed.warnings})
     fresh = select_new_uploads(feed, set(sync.known_keys), sync.backfill, include_shorts=sync.include_shorts)
-    # Oldest first, so the list's "newest added" order matches the channel's.
-    episodes: list[ResultMessage] = [
-        FeedEpisodesExtracted(
-            at=request.at,
-            user_id=request.user_id,
-            subscription_id=sync.subscription_id,
-            episodes=batch,
-            tag=request.tag,
-        )
-        for batch in episode_batches([upload.media for upload in reversed(fresh)])
-    ]
-    done = checked(
-        "updated",
-        etag=response.etag,
-        last_modified=response.last_modified,
+    return run.updated(
+        [upload.media for upload in fresh],
+        response,
         title=feed.title,
-        final_url=response.final_url,
         feed_url=moved_to,
         seen_keys=[upload.key_hash for upload in feed.uploads],
-        new_episodes=len(fresh),
     )
-    return Extraction(results=[*episodes, done])

@@ -21,7 +21,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from watcharr import limits
 from watcharr.adapters.apple_podcasts import AppleEpisode, AppleLookupError, AppleShow
 from watcharr.adapters.feed_http import FeedFetchError
 from watcharr.domain.feeds import (
@@ -44,24 +43,16 @@ from watcharr.logic.extraction import (
     not_retried_note,
     retry_or_fail,
 )
+from watcharr.logic.feed_sync import FeedSyncRun
 from watcharr.logic.podcasts import storefront
 from watcharr.models.media import ChannelInfo, MediaMetadata
-from watcharr.models.messages import (
-    ExtractRequest,
-    FeedChecked,
-    FeedEpisodesExtracted,
-    ResultMessage,
-)
+from watcharr.models.messages import ExtractRequest
 from watcharr.observability import logger
 from watcharr.settings import Settings
 
 # Only the newest episodes of a feed are tracked: their key hashes travel in one queue message
 # (FeedChecked.seen_keys, FeedSync.known_keys), which must stay under SQS's 256 KiB.
 MAX_TRACKED_EPISODES = 5000
-# A FeedEpisodesExtracted holds at most this many episodes and bytes of them: a short transaction for
-# the writer, and room to spare under the queues' message limit.
-EPISODES_PER_MESSAGE = 50
-BYTES_PER_MESSAGE = limits.MAX_MESSAGE_BYTES * 3 // 4
 # A title matches within this distance of Apple's release date (time zones and date-only values).
 TITLE_DATE_TOLERANCE_SECONDS = 36 * 3600
 
@@ -71,48 +62,27 @@ TITLE_DATE_TOLERANCE_SECONDS = 36 * 3600
 
 def sync_feed(request: ExtractRequest, settings: Settings, attempt: int, sources: Sources) -> Extraction:
     """Sync the subscription in ``request.feed`` on the ``attempt``-th delivery of the request."""
-    sync = request.feed
-    if sync is None:
-        raise ValueError("a feed request needs its subscription")
-
-    def checked(status: str, **fields: object) -> FeedChecked:
-        return FeedChecked(at=request.at, subscription_id=sync.subscription_id, status=status, **fields)  # type: ignore[arg-type]
-
-    def retry_or_report(reason: str, retryable: bool, **fields: object) -> Extraction:
-        # A feed given up on is tried again by the next scheduled sync.
-        return retry_or_fail(
-            reason,
-            retryable=retryable,
-            attempt=attempt,
-            settings=settings,
-            give_up=lambda final: Extraction(results=[checked("failed", error=final, **fields)]),
-        )
-
+    run = FeedSyncRun(request, settings, attempt, sources)
+    sync = run.sync
     feed_url, moved_to = request.url, None
     ids = apple_podcast_ids(request.url)
     if ids is not None and ids[1] is None:
         try:
             found = sources.apple.lookup_show(ids[0], settings, country=storefront(request.url))
         except AppleLookupError as exc:
-            return retry_or_report(exc.reason, exc.retryable)
+            return run.retry_or_report(exc.reason, exc.retryable)
         if found.show is None or found.show.feed_url is None:
-            return retry_or_report(_no_feed(ids[0], found.show), retryable=False)
+            return run.retry_or_report(_no_feed(ids[0], found.show), retryable=False)
         feed_url = moved_to = found.show.feed_url
 
     try:
-        response = sources.feeds.fetch_feed(
-            feed_url,
-            etag=sync.etag,
-            last_modified=sync.last_modified,
-            allow_private=settings.allow_private_network,
-            timeout=settings.feed_timeout,
-        )
+        response = run.fetch(feed_url)
     except FeedFetchError as exc:
-        return retry_or_report(exc.reason, exc.retryable, feed_url=moved_to)
+        return run.retry_or_report(exc.reason, exc.retryable, feed_url=moved_to)
     if response.status == 304:
         return Extraction(
             results=[
-                checked(
+                run.checked(
                     "unchanged", final_url=response.final_url, redirects=response.redirects, feed_url=moved_to
                 )
             ]
@@ -120,52 +90,20 @@ def sync_feed(request: ExtractRequest, settings: Settings, attempt: int, sources
     try:
         parsed = parse_feed(response.body, feed_url)
     except FeedParseError as exc:
-        return retry_or_report(str(exc), retryable=False, final_url=response.final_url, feed_url=moved_to)
+        return run.retry_or_report(str(exc), retryable=False, final_url=response.final_url, feed_url=moved_to)
     if parsed.warnings:
         logger.warning("feed read with problems", extra={"feed_url": feed_url, "warnings": parsed.warnings})
     tracked = _tracked(parsed, feed_url)
     fresh = select_new_episodes(tracked, set(sync.known_keys), sync.backfill)
-    # Oldest first, so the list's "newest added" order matches the feed's.
-    episodes: list[ResultMessage] = [
-        FeedEpisodesExtracted(
-            at=request.at,
-            user_id=request.user_id,
-            subscription_id=sync.subscription_id,
-            episodes=batch,
-            tag=request.tag,
-        )
-        for batch in episode_batches([episode.media for episode in reversed(fresh)])
-    ]
-    done = checked(
-        "updated",
-        etag=response.etag,
-        last_modified=response.last_modified,
+    return run.updated(
+        [episode.media for episode in fresh],
+        response,
         title=parsed.title,
         artwork_url=parsed.artwork_url,
-        final_url=response.final_url,
         feed_url=moved_to,
         redirects=response.redirects,
         seen_keys=[e.key_hash for e in tracked.episodes],
-        new_episodes=len(fresh),
     )
-    return Extraction(results=[*episodes, done])
-
-
-def episode_batches(episodes: list[MediaMetadata]) -> list[list[MediaMetadata]]:
-    """Episodes grouped for FeedEpisodesExtracted messages, each well under the queue's size limit."""
-    batches: list[list[MediaMetadata]] = []
-    batch: list[MediaMetadata] = []
-    size = 0
-    for media in episodes:
-        length = len(media.model_dump_json(exclude_none=True).encode())
-        if batch and (len(batch) == EPISODES_PER_MESSAGE or size + length > BYTES_PER_MESSAGE):
-            batches.append(batch)
-            batch, size = [], 0
-        batch.append(media)
-        size += length
-    if batch:
-        batches.append(batch)
-    return batches
 
 
 def _tracked(parsed: ParsedFeed, feed_url: str) -> ParsedFeed:

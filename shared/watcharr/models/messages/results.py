@@ -104,7 +104,7 @@ def _item_parts(job_id: str | None, item_id: str, retry: int) -> tuple[object, .
 
 class FeedEpisodesExtracted(_Message):
     """New episodes of one feed sync, written in one transaction: a backfill of hundreds of episodes
-    is a few messages for the single writer, not hundreds (podcast_sync sizes them)."""
+    is a few messages for the single writer, not hundreds (logic/feed_sync.py sizes them)."""
 
     type: Literal["FeedEpisodesExtracted"] = "FeedEpisodesExtracted"
     user_id: int
