@@ -91,7 +91,7 @@ def import_end_to_end(folder: Path, reference: Path) -> tuple[float, int, int]:
         persister: Any = load_function("persister").handler
         source = next(s for s in stack.event_sources if s.function_logical_id == "PersisterFunction")
         config = PollerConfig(
-            function_logical_id="PersisterFunction", function_name="persister", handler_attribute="handler",
+            function_logical_id="PersisterFunction",
             queue_url=results.url, queue_arn=results.arn, batch_size=source.batch_size,
             report_batch_item_failures=True, retry_delay=1, timeout_seconds=60, fifo=True,
         )  # fmt: skip

@@ -33,6 +33,7 @@ from watcharr.local.moto_clock import (
     use_moto_clock,
     use_moto_requests,
 )
+from watcharr.local.moto_queues import MotoQueues
 from watcharr.local.pollers import DELETE_BATCH_SECONDS, Poller, PollerConfig, source_concurrency
 from watcharr.local.state import ACCOUNT_ID, REGION
 from watcharr.local.template import HttpRouteSpec, StackSpec, load_template
@@ -76,6 +77,13 @@ def sqs() -> Iterator[Any]:
     (use_cheap_requests if patched[1] else use_moto_requests)()
 
 
+@pytest.fixture(params=["boto3 and moto's server", "moto in-process"])
+def queue_client(request: pytest.FixtureRequest, sqs: Any) -> Any:
+    """What a poller receives and settles through: boto3 over HTTP, or moto's backend in this process
+    as the runner's pollers use it (both on the one server's queues)."""
+    return sqs if request.param.startswith("boto3") else MotoQueues()
+
+
 @pytest.fixture
 def stack() -> StackSpec:
     # A stack name of its own gives each test fresh queues on the shared server.
@@ -92,8 +100,6 @@ def config_for(
 ) -> PollerConfig:
     return PollerConfig(
         function_logical_id="TestFunction",
-        function_name="unused",
-        handler_attribute="handler",
         queue_url=queue.url,
         queue_arn=queue.arn,
         batch_size=batch_size,
@@ -149,7 +155,7 @@ def poll_until_delivered(poller: Poller) -> None:
 
 
 def test_the_handler_gets_records_in_lambdas_shape_and_done_records_are_deleted(
-    sqs: Any, queues: dict[str, QueueEndpoint]
+    sqs: Any, queue_client: Any, queues: dict[str, QueueEndpoint]
 ) -> None:
     extract = queues["ExtractQueue"]
     sqs.send_message(
@@ -161,7 +167,7 @@ def test_the_handler_gets_records_in_lambdas_shape_and_done_records_are_deleted(
         },
     )
     handler = Recorder()
-    poller = Poller(sqs, handler, config_for(extract, batch_size=1))
+    poller = Poller(queue_client, handler, config_for(extract, batch_size=1))
 
     assert poller.poll_once() == 1
     poller.flush_deletes()
@@ -184,12 +190,14 @@ def test_the_handler_gets_records_in_lambdas_shape_and_done_records_are_deleted(
     assert depth(sqs, extract) == 0
 
 
-def test_only_the_records_reported_as_failed_come_back(sqs: Any, queues: dict[str, QueueEndpoint]) -> None:
+def test_only_the_records_reported_as_failed_come_back(
+    sqs: Any, queue_client: Any, queues: dict[str, QueueEndpoint]
+) -> None:
     results = queues["ExtractQueue"]
     for body in ("one", "two", "three"):
         sqs.send_message(QueueUrl=results.url, MessageBody=body)
     handler = Recorder(fail={"two"})
-    poller = Poller(sqs, handler, config_for(results, batch_size=10, retry_delay=1))
+    poller = Poller(queue_client, handler, config_for(results, batch_size=10, retry_delay=1))
 
     # moto hands over every visible message of a standard queue in one receive.
     assert poller.poll_once() == 3
@@ -201,12 +209,12 @@ def test_only_the_records_reported_as_failed_come_back(sqs: Any, queues: dict[st
 
 
 def test_a_record_that_keeps_failing_ends_in_the_dead_letter_queue(
-    sqs: Any, stack: StackSpec, queues: dict[str, QueueEndpoint]
+    sqs: Any, queue_client: Any, stack: StackSpec, queues: dict[str, QueueEndpoint]
 ) -> None:
     extract, dlq = queues["ExtractQueue"], queues["ExtractDLQ"]
     sqs.send_message(QueueUrl=extract.url, MessageBody="doomed")
     handler = Recorder(raises=True)
-    poller = Poller(sqs, handler, config_for(extract, batch_size=1))
+    poller = Poller(queue_client, handler, config_for(extract, batch_size=1))
 
     for _ in range(20):
         if not poller.poll_once(wait_seconds=0) and depth(sqs, extract) == 0:
@@ -218,7 +226,9 @@ def test_a_record_that_keeps_failing_ends_in_the_dead_letter_queue(
     assert [m["Body"] for m in moved] == ["doomed"]
 
 
-def test_a_fifo_batch_keeps_its_order_across_a_failure(sqs: Any, queues: dict[str, QueueEndpoint]) -> None:
+def test_a_fifo_batch_keeps_its_order_across_a_failure(
+    sqs: Any, queue_client: Any, queues: dict[str, QueueEndpoint]
+) -> None:
     results = queues["ResultsQueue"]
     for n in range(5):
         sqs.send_message(
@@ -229,7 +239,7 @@ def test_a_fifo_batch_keeps_its_order_across_a_failure(sqs: Any, queues: dict[st
         )
     # As the FIFO batch processor does: record "2" fails, so it and every later record are returned.
     handler = Recorder(fail={"2", "3", "4"})
-    poller = Poller(sqs, handler, config_for(results, batch_size=10))
+    poller = Poller(queue_client, handler, config_for(results, batch_size=10))
 
     poll_until_delivered(poller)
     handler.fail = set()
@@ -268,12 +278,12 @@ def delivered(handler: Recorder) -> list[str]:
 
 
 def test_the_fifo_poller_receives_a_full_batch_and_hands_it_over_one_record_at_a_time(
-    sqs: Any, queues: dict[str, QueueEndpoint]
+    sqs: Any, queue_client: Any, queues: dict[str, QueueEndpoint]
 ) -> None:
     results = queues["ResultsQueue"]
     send_fifo(sqs, results, [str(n) for n in range(12)])
     handler = Recorder()
-    poller = Poller(sqs, handler, config_for(results, batch_size=1))
+    poller = Poller(queue_client, handler, config_for(results, batch_size=1))
 
     # One receive takes ten (SQS's most); the template's BatchSize 1 still gives one record per invocation.
     assert poller.poll_once() == 10
@@ -285,13 +295,13 @@ def test_the_fifo_poller_receives_a_full_batch_and_hands_it_over_one_record_at_a
 
 
 def test_a_failure_in_a_received_fifo_batch_returns_it_and_everything_behind_it_in_order(
-    sqs: Any, queues: dict[str, QueueEndpoint]
+    sqs: Any, queue_client: Any, queues: dict[str, QueueEndpoint]
 ) -> None:
     results = queues["ResultsQueue"]
     send_fifo(sqs, results, [str(n) for n in range(6)])
     handler = FailsOnce("2")
     # The returned records wait out a retry delay, as in the runner: they come back by their timeout.
-    poller = Poller(sqs, handler, config_for(results, batch_size=1, retry_delay=1))
+    poller = Poller(queue_client, handler, config_for(results, batch_size=1, retry_delay=1))
 
     for _ in range(6):
         if depth(sqs, results) == 0:
@@ -324,7 +334,7 @@ def _poll_until_killed(endpoint: str, config: PollerConfig, seen: Path) -> None:
 
 
 def test_nothing_is_lost_when_the_fifo_poller_dies_with_a_batch_in_hand(
-    sqs: Any, queues: dict[str, QueueEndpoint], tmp_path: Path
+    sqs: Any, queue_client: Any, queues: dict[str, QueueEndpoint], tmp_path: Path
 ) -> None:
     # Given a FIFO poller in its own process that has received five messages and hangs on the third
     import multiprocessing
@@ -348,20 +358,20 @@ def test_nothing_is_lost_when_the_fifo_poller_dies_with_a_batch_in_hand(
 
     # Then the visibility timeout brings back every message of the batch, in order, for the next poller
     handler = Recorder()
-    poller = Poller(sqs, handler, config_for(results, batch_size=1))
+    poller = Poller(queue_client, handler, config_for(results, batch_size=1))
     while time.monotonic() < deadline and depth(sqs, results) > 0:
         poller.poll_once(wait_seconds=1)
     assert delivered(handler) == ["0", "1", "2", "3", "4"]
 
 
 def test_a_standard_source_deletes_what_succeeded_together_within_a_second(
-    sqs: Any, queues: dict[str, QueueEndpoint]
+    sqs: Any, queue_client: Any, queues: dict[str, QueueEndpoint]
 ) -> None:
     extract = queues["ExtractQueue"]
     for body in ("one", "two", "three"):
         sqs.send_message(QueueUrl=extract.url, MessageBody=body)
     handler = Recorder()
-    poller = Poller(sqs, handler, config_for(extract, batch_size=1))
+    poller = Poller(queue_client, handler, config_for(extract, batch_size=1))
 
     for _ in range(3):
         assert poller.poll_once() == 1
@@ -503,7 +513,7 @@ def test_the_schedule_event_is_the_scheduler_default_notification() -> None:
 
 
 def test_a_failing_fifo_message_holds_back_the_messages_behind_it_in_its_group(
-    sqs: Any, stack: StackSpec, queues: dict[str, QueueEndpoint]
+    sqs: Any, queue_client: Any, stack: StackSpec, queues: dict[str, QueueEndpoint]
 ) -> None:
     # Given a poison message at the head of the one message group, and a job sent half a second later
     results, dlq = queues["ResultsQueue"], queues["ResultsDLQ"]
@@ -515,7 +525,7 @@ def test_a_failing_fifo_message_holds_back_the_messages_behind_it_in_its_group(
         QueueUrl=results.url, MessageBody="job", MessageGroupId="watcharr", MessageDeduplicationId="j"
     )
     handler = Recorder(fail={"poison"})
-    poller = Poller(sqs, handler, config_for(results, batch_size=1, retry_delay=1))
+    poller = Poller(queue_client, handler, config_for(results, batch_size=1, retry_delay=1))
 
     # When the poller keeps going while the poison message fails and waits for its retry
     deadline = time.monotonic() + 30

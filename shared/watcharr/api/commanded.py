@@ -17,7 +17,7 @@ from watcharr.api.answers import answer, documented
 from watcharr.logic.changes import send_command, wait_for_command
 from watcharr.models.api import CommandAccepted, CommandRefusedAnswer
 from watcharr.models.messages import Command
-from watcharr.models.queries import CommandView
+from watcharr.models.queries import CommandAnswer
 from watcharr.settings import get_settings
 
 Wait = Annotated[
@@ -42,19 +42,24 @@ def write_responses(changed: tuple[str, type[BaseModel]]) -> dict[int, OpenAPIRe
     )
 
 
-def run_command(command: Command, wait: int, changed: Callable[[CommandView], BaseModel]) -> Response[Any]:
-    """Send ``command``; with ``wait``, answer with ``changed(outcome)`` once it applied, or its failure."""
+def run_command(
+    command: Command, wait: int, changed: Callable[[CommandAnswer], BaseModel], *, with_episode: bool = False
+) -> Response[Any]:
+    """Send ``command``; with ``wait``, answer with ``changed(found)`` once it applied (``found`` has
+    the command and, ``with_episode``, its episode as it is then), or with its failure."""
     settings = get_settings()
     send_command(publisher_for(settings), command)
-    outcome = (
-        wait_for_command(query_client_for(settings), command.user_id, command.command_id, wait)
+    found = (
+        wait_for_command(
+            query_client_for(settings), command.user_id, command.command_id, wait, with_episode=with_episode
+        )
         if wait
         else None
     )
-    if outcome is None:
+    if found is None or found.command is None:
         return answer(202, CommandAccepted(commandId=command.command_id))
-    if outcome.state == "failed":
-        reason = outcome.reason or "the change could not be applied"
+    if found.command.state == "failed":
+        reason = found.command.reason or "the change could not be applied"
         status = 404 if reason.startswith("no such") else 409
         return answer(status, CommandRefusedAnswer(error=reason, commandId=command.command_id))
-    return answer(200, changed(outcome))
+    return answer(200, changed(found))

@@ -32,8 +32,8 @@ from watcharr.models.messages import (
     Priority,
     WatchStatus,
 )
+from watcharr.models.queries import CommandAnswer, GetEpisode, ListEpisodes, ListTags, ask
 from watcharr.models.queries import EpisodeView as QueriedEpisode
-from watcharr.models.queries import GetEpisode, ListEpisodes, ListTags, ask
 from watcharr.settings import get_settings
 
 router = Router()
@@ -95,8 +95,20 @@ def get_episode(episode_id: EpisodeId) -> Response[Any]:
     return answer(200, EpisodeAnswer(success=True, episode=found))
 
 
-def _changed(user_id: int, episode_id: int) -> Any:
-    return lambda outcome: EpisodeChanged(commandId=outcome.id, episode=_episode_now(user_id, episode_id))
+def _changed(found: CommandAnswer) -> EpisodeChanged:
+    assert found.command is not None
+    return EpisodeChanged(
+        commandId=found.command.id, episode=_view(found.episode) if found.episode is not None else None
+    )
+
+
+def _unknown_episode(user_id: int, episode_id: int, wait: int) -> bool:
+    """Whether a change should be refused with 404 before it is sent.
+
+    A waited change is not looked up first: the writer checks the episode anyway (it is the
+    authority, at the moment it applies), and its "no such episode" failure answers the same 404.
+    """
+    return not wait and _own_episode(user_id, episode_id) is None
 
 
 @router.patch(
@@ -106,7 +118,7 @@ def _changed(user_id: int, episode_id: int) -> Any:
 def update_episode(episode_id: EpisodeId, body: EpisodePatchBody, wait: Wait = 0) -> Response[Any]:
     """Change any of the episode's own fields; fields not sent stay as they are, `notes: null` clears."""
     user = caller(router)
-    if _own_episode(user.id, episode_id) is None:
+    if _unknown_episode(user.id, episode_id, wait):
         return error(404, NO_SUCH_EPISODE)
     if "tagIds" in body.model_fields_set:
         known = {tag.id for tag in ask(query_client_for(get_settings()), ListTags(user_id=user.id)).tags}
@@ -119,7 +131,7 @@ def update_episode(episode_id: EpisodeId, body: EpisodePatchBody, wait: Wait = 0
         episode_id=episode_id,
         changes=EpisodeChanges.model_validate(body.changes()),
     )
-    return run_command(command, wait, _changed(user.id, episode_id))
+    return run_command(command, wait, _changed, with_episode=True)
 
 
 @router.delete(
@@ -135,12 +147,12 @@ def delete_episode(
 ) -> Response[Any]:
     """Move the episode to the bin (restorable; adding the link again restores it too), or remove it."""
     user = caller(router)
-    if _own_episode(user.id, episode_id) is None:
+    if _unknown_episode(user.id, episode_id, wait):
         return error(404, NO_SUCH_EPISODE)
     command = EpisodeDeleted(
         command_id=new_command_id(), user_id=user.id, episode_id=episode_id, permanent=permanent
     )
-    return run_command(command, wait, _changed(user.id, episode_id))
+    return run_command(command, wait, _changed, with_episode=True)
 
 
 @router.post(
@@ -150,14 +162,15 @@ def delete_episode(
 def restore_episode(episode_id: EpisodeId, wait: Wait = 0) -> Response[Any]:
     """Take the episode out of the bin."""
     user = caller(router)
-    if _own_episode(user.id, episode_id) is None:
+    if _unknown_episode(user.id, episode_id, wait):
         return error(404, NO_SUCH_EPISODE)
     command = EpisodeRestored(command_id=new_command_id(), user_id=user.id, episode_id=episode_id)
-    return run_command(command, wait, _changed(user.id, episode_id))
+    return run_command(command, wait, _changed, with_episode=True)
 
 
-def _done(outcome: Any) -> CommandAccepted:
-    return CommandAccepted(commandId=outcome.id)
+def _done(found: CommandAnswer) -> CommandAccepted:
+    assert found.command is not None
+    return CommandAccepted(commandId=found.command.id)
 
 
 @router.post(

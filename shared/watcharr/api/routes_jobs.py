@@ -69,9 +69,10 @@ def retry_job(job_id: JobId, wait: Wait = 0) -> Response[Any]:
         return error(409, "no item of this job failed; there is nothing to retry")
     submit_retry(publisher_for(settings), plan)
     retried = RetryAnswer(commandId=plan.retried.command_id, jobId=job_id, retried=plan.retried.item_ids)
-    outcome = (
+    found = (
         wait_for_command(query_client_for(settings), user.id, plan.retried.command_id, wait) if wait else None
     )
+    outcome = found.command if found is not None else None
     if outcome is not None and outcome.state == "failed":
         refused = CommandRefusedAnswer(error=outcome.reason or "not retried", commandId=outcome.id)
         return answer(409, refused)

@@ -15,7 +15,7 @@ from watcharr.api.guard import caller
 from watcharr.logic.changes import new_command_id
 from watcharr.models.api import TagBody, TagChanged, TagPatchBody, TagsAnswer, TagView
 from watcharr.models.messages import TagCreated, TagDeleted, TagUpdated
-from watcharr.models.queries import CommandView, ListTags, ask
+from watcharr.models.queries import CommandAnswer, ListTags, ask
 from watcharr.settings import get_settings
 
 router = Router()
@@ -40,8 +40,9 @@ def _name_taken(tags: list[TagView], name: str, tag_id: int | None = None) -> st
 
 
 def _changed(user_id: int) -> Any:
-    def changed(outcome: CommandView) -> TagChanged:
-        return TagChanged(commandId=outcome.id, tag=_tag(user_id, outcome.tag_id))
+    def changed(found: CommandAnswer) -> TagChanged:
+        assert found.command is not None
+        return TagChanged(commandId=found.command.id, tag=_tag(user_id, found.command.tag_id))
 
     return changed
 

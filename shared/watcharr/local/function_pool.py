@@ -1,4 +1,7 @@
-"""The ApiFunction's containers: worker processes that each answer one event at a time, as Lambda's do."""
+"""A function's containers: worker processes that each answer one event at a time, as Lambda's do.
+
+The gateway invokes the ApiFunction's pool; each SQS event source's poller threads invoke theirs.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +18,8 @@ from watcharr.local.container import LOGGER_NAME, enter_container, load_handler
 from watcharr.local.context import LocalContext
 
 log = logging.getLogger(LOGGER_NAME)
+# How often a request waiting for a free container looks whether the pool is stopping.
+CLOSING_CHECK_SECONDS = 0.5
 
 
 class InvocationError(RuntimeError):
@@ -94,15 +99,25 @@ class FunctionPool:
         self.timeout_seconds = timeout_seconds
         self._idle: queue.Queue[_Container] = queue.Queue()
         self._all: list[_Container] = []
+        self._starting: list[_Container] = []
         self._lock = threading.Lock()
         self._closing = False
 
     def start(self, ready_timeout: float = 60) -> None:
         """Start every container and wait until each has loaded its handler."""
-        containers = [self._spawn() for _ in range(self.size)]
-        for container in containers:
+        self.launch()
+        self.await_started(ready_timeout)
+
+    def launch(self) -> None:
+        """Start every container without waiting (several pools then load side by side)."""
+        self._starting = [self._spawn() for _ in range(self.size)]
+
+    def await_started(self, ready_timeout: float = 60) -> None:
+        """Wait until each container ``launch`` started has loaded its handler; then take requests."""
+        for container in self._starting:
             self._await_ready(container, ready_timeout)
             self._idle.put(container)
+        self._starting = []
 
     def _spawn(self) -> _Container:
         parent, child = self._ctx.Pipe()
@@ -140,10 +155,7 @@ class FunctionPool:
         """Run the handler on ``event`` in a free container and return its answer."""
         timeout = self.timeout_seconds if timeout is None else timeout
         deadline = time.monotonic() + timeout
-        try:
-            container = self._idle.get(timeout=timeout)
-        except queue.Empty as exc:
-            raise InvocationTimeout(f"no free {self.logical_id} container within {timeout:.0f} s") from exc
+        container = self._take(deadline, timeout)
         if not container.process.is_alive():
             container = self._revive(container)
         healthy = True
@@ -161,6 +173,20 @@ class FunctionPool:
         if status == "error":
             raise InvocationError(answer)
         return answer
+
+    def _take(self, deadline: float, timeout: float) -> _Container:
+        # A free container; a pool that is stopping answers at once instead of at the deadline.
+        while not self._closing:
+            try:
+                return self._idle.get(
+                    timeout=max(0.0, min(CLOSING_CHECK_SECONDS, deadline - time.monotonic()))
+                )
+            except queue.Empty:
+                if time.monotonic() >= deadline:
+                    raise InvocationTimeout(
+                        f"no free {self.logical_id} container within {timeout:.0f} s"
+                    ) from None
+        raise InvocationError(f"{self.logical_id} is stopping")
 
     def _revive(self, container: _Container) -> _Container:
         # An idle container that died (killed from outside): a cold start takes its place.

@@ -9,7 +9,8 @@ passes a datetime to these functions, but one that does still gets moto's own an
 
 ``use_cheap_requests`` takes out the rest of moto's per-request overhead in the runner: lookups moto
 repeats on every request (answered from a cache), ``Queue.attributes`` rebuilt on every FIFO send, and
-one fix that keeps FIFO order when a batch of messages comes back after its visibility timeout.
+two fixes that keep FIFO order when a batch of messages comes back after its visibility timeout or
+a ChangeMessageVisibility.
 """
 
 from __future__ import annotations
@@ -125,6 +126,19 @@ def _groups_in_flight(_original: property) -> property:
     return property(pending_message_groups)
 
 
+def _visible_from_its_time(_original: property) -> property:
+    """``Message.visible`` from the moment its visibility timeout ends, not strictly after it.
+
+    moto compares ``now > visible_at``, so a message given VisibilityTimeout=0 stays invisible (and in
+    flight) when the next clock reading is equal, which a float clock read microseconds later can be.
+    ChangeMessageVisibility then leaves it among the FIFO group's in-flight messages, and the next
+    receive holds back the messages behind it. On SQS a timeout of 0 makes it visible at once.
+    """
+    import moto.sqs.models as sqs_models
+
+    return property(lambda message: sqs_models.unix_time_millis() >= message.visible_at)
+
+
 def _listed_once(original: Callable[[], Any]) -> Callable[[], tuple[str, ...]]:
     # The folders of moto's package, listed on every request to tell a service by the Host header.
     modules = tuple(original())
@@ -155,6 +169,7 @@ def _patches() -> list[tuple[Any, str, Callable[[Any], Any]]]:
         (sqs_models.Queue, "attributes", _lazy_attributes),
         (sqs_models.SQSBackend, "get_queue_attributes", _plain_attributes),
         (sqs_models.Queue, "pending_message_groups", _groups_in_flight),
+        (sqs_models.Message, "visible", _visible_from_its_time),
     ]
 
 

@@ -1,11 +1,14 @@
-"""The SQS event source mappings of template.yaml, played by local worker processes.
+"""The SQS event source mappings of template.yaml, played by poller threads in the runner.
 
 On AWS the Lambda service polls each queue and invokes the function with a batch of records. Locally
-each worker process is one poller plus one "container": it loads the handler once, receives up to the
-template's BatchSize messages, hands them over as Lambda's SQS event, then deletes the records that
-succeeded. A source runs as many workers as its MaximumConcurrency / ReservedConcurrentExecutions allow
-(the smaller of the two); a FIFO source runs one, which keeps each message group in order, as one
-message group does on AWS.
+each poller is a thread of the runner, beside moto: it receives up to the template's BatchSize
+messages straight from moto's backend (``watcharr.local.moto_queues``: no HTTP, no botocore), hands
+them to one of the function's containers (``watcharr.local.function_pool``: worker processes that
+load the handler once) as Lambda's SQS event, then deletes the records that succeeded. A source runs
+as many pollers and containers as its MaximumConcurrency / ReservedConcurrentExecutions allow (the
+smaller of the two); a FIFO source runs one, which keeps each message group in order, as one message
+group does on AWS. A ``Poller`` takes any client with boto3's three calls, so tests also run it over
+boto3 and moto's server.
 
 Where local mode departs from AWS, on purpose:
 
@@ -17,7 +20,9 @@ Where local mode departs from AWS, on purpose:
   overrides it. A worker killed mid-batch leaves its records to come back after that timeout, as on AWS.
 - Redrive. moto's server moves a message that was received maxReceiveCount times to the dead-letter
   queue on the next receive, as SQS does, so the poller has nothing to add for it.
-- Function timeouts are not enforced on pollers; the handlers bound their own network calls.
+- Function timeouts are enforced by the container pool: an invocation that outlives the function's
+  Timeout fails (its container is replaced), and its records return after ``retry_delay``, as do the
+  records of a container that died mid-invocation.
 - One receive takes at most 10 messages (SQS's limit); Lambda can gather larger batches with a batching
   window, which the template does not use.
 - The FIFO source receives up to 10 messages at once, waiting ``FIFO_BATCHING_WINDOW_SECONDS`` before a
@@ -35,22 +40,15 @@ from __future__ import annotations
 import base64
 import json
 import logging
-import signal
+import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from multiprocessing.process import parent_process
+from dataclasses import dataclass
 from typing import Any
 
-from watcharr.local.container import (
-    LOGGER_NAME,
-    Handler,
-    activity,
-    enter_container,
-    load_handler,
-    terminal_safe,
-)
+from watcharr.local.container import LOGGER_NAME, Handler, activity, terminal_safe
 from watcharr.local.context import LocalContext
+from watcharr.local.function_pool import FunctionPool, InvocationError
 from watcharr.local.state import REGION
 from watcharr.local.template import EventSourceSpec, QueueSpec
 
@@ -82,21 +80,17 @@ RECORD_ATTRIBUTES = (
 
 @dataclass(frozen=True)
 class PollerConfig:
-    """Everything one worker process needs; picklable, so it crosses into the process."""
+    """How one poller reads its queue and calls its function, as the event source mapping says."""
 
     function_logical_id: str
-    function_name: str
-    handler_attribute: str
     queue_url: str
     queue_arn: str
     batch_size: int
     report_batch_item_failures: bool
     retry_delay: int
     timeout_seconds: int
-    environment: dict[str, str] = field(default_factory=dict)
     visibility_timeout: int | None = None
     region: str = REGION
-    log_level: str = "WARNING"
     fifo: bool = False
 
 
@@ -196,6 +190,15 @@ def invoke(handler: Handler, config: PollerConfig, messages: list[dict[str, Any]
     ids = [m["MessageId"] for m in messages]
     try:
         return failed_message_ids(handler(event, context), ids, config.report_batch_item_failures)
+    except InvocationError as exc:
+        # The container logged the traceback (or died, or ran out of time): one line says what follows.
+        log.warning(
+            "%s failed on a batch of %d (%s); it returns to the queue",
+            config.function_logical_id,
+            len(ids),
+            exc,
+        )
+        return set(ids)
     except Exception:
         log.exception(
             "%s failed on a batch of %d; it returns to the queue", config.function_logical_id, len(ids)
@@ -323,59 +326,31 @@ def report_finished_item(body: str) -> None:
         activity.info("failed: %s", terminal_safe(str(message.get("reason") or "no reason given")))
 
 
-class _Stopped(BaseException):
-    """Raised by the SIGTERM handler to end a worker that is only waiting for messages.
+def run_poller(poller: Poller, stop: threading.Event) -> None:
+    """A poller thread's loop: poll and invoke until ``stop`` is set, then delete what it finished.
 
-    A BaseException, so that no `except Exception` in boto3 or urllib3 takes it for a network error.
+    A stop request ends an idle poller within one receive's wait (RECEIVE_WAIT_SECONDS); a poller
+    that holds a batch finishes it first (the runner stops the function's containers if that takes
+    longer than its grace period, and the records not done go back to the queue).
     """
-
-
-def run_poller(config: PollerConfig, ready: Any) -> None:
-    """Worker process entry: poll and invoke until SIGTERM arrives or the runner is gone.
-
-    SIGTERM ends a worker that is waiting for messages at once; a worker that holds a batch finishes it
-    first (the runner kills it if that takes longer than its grace period). Either way it deletes the
-    records it finished before it exits.
-    """
-    enter_container(config.environment, config.log_level)
-    stopping = False
-    poller: Poller | None = None
-
-    def on_sigterm(_signum: int, _frame: Any) -> None:
-        nonlocal stopping
-        stopping = True
-        if poller is None or not poller.busy:
-            raise _Stopped
-
-    signal.signal(signal.SIGTERM, on_sigterm)
-    try:
-        handler = load_handler(config.function_name, config.handler_attribute)
-        from watcharr.adapters.queues import sqs_client
-
-        poller = Poller(sqs_client(), handler, config)
-        runner = parent_process()
-        ready.set()
-        while not stopping:
-            if runner is not None and not runner.is_alive():
-                return
-            try:
-                poller.poll_once()
-            except Exception:
-                if runner is not None and not runner.is_alive():
-                    return  # moto went away with the runner
-                # moto unreachable or a settle call refused: the records come back after their timeout.
-                log.exception("%s poller: SQS call failed", config.function_logical_id)
-                time.sleep(1)
-    except _Stopped:
-        pass
-    if poller is not None:
-        _flush_before_exit(poller)
-
-
-def _flush_before_exit(poller: Poller) -> None:
-    poller.busy = True  # a second SIGTERM must not cut the last deletes short
+    while not stop.is_set():
+        try:
+            poller.poll_once()
+        except Exception:
+            # A settle call refused: the records come back after their visibility timeout.
+            log.exception("%s poller: SQS call failed", poller.config.function_logical_id)
+            stop.wait(1)
     try:
         poller.flush_deletes()
     except Exception:
         # Not deleted: the records come back after their visibility timeout and are applied once.
         log.warning("%s poller: finished records left to come back", poller.config.function_logical_id)
+
+
+def pool_handler(pool: FunctionPool) -> Handler:
+    """A handler that runs each event in one of the pool's containers (the function's processes)."""
+
+    def handler(event: dict[str, Any], _context: Any) -> Any:
+        return pool.invoke(event)
+
+    return handler

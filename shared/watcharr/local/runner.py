@@ -2,10 +2,11 @@
 
 One process group on 127.0.0.1:
 
-- moto's server plays SQS; the queues are created with the attributes template.yaml declares, and every
+- moto plays SQS, served over keep-alive HTTP (``watcharr.local.moto_http``); the queues are created with the attributes template.yaml declares, and every
   message they hold is journaled to ``<data dir>/accepted.db`` (see ``watcharr.local.journal``).
-- Pollers play the template's SQS event sources (see ``watcharr.local.pollers``): worker processes that
-  invoke the ExtractorFunction and PersisterFunction handlers with Lambda's SQS events.
+- Pollers play the template's SQS event sources (see ``watcharr.local.pollers``): threads beside moto
+  that invoke the ExtractorFunction and PersisterFunction in their containers (worker processes) with
+  Lambda's SQS events.
 - A gateway plays the HttpApi (see ``watcharr.local.gateway``): HTTP requests become payload 2.0 events
   for a pool of ApiFunction worker processes. ``POST /_local/sync`` runs the podcast sync at once.
 - Timers play the schedule (``watcharr.local.timers``); the QueryFunction runs in-process wherever it is
@@ -48,17 +49,18 @@ from watcharr.local.gateway import Gateway, compile_routes
 from watcharr.local.journal import Journal, attach_to_moto, resend
 from watcharr.local.local_user import LocalUserError, ensure_local_user
 from watcharr.local.options import LocalOptions, options_from
-from watcharr.local.pollers import PollerConfig, source_concurrency
+from watcharr.local.pollers import Poller, PollerConfig, pool_handler, source_concurrency
 from watcharr.local.state import ACCOUNT_ID, REGION, DataDir, LocalState, StateError
-from watcharr.local.template import StackSpec, TemplateError, load_template
+from watcharr.local.template import FunctionSpec, StackSpec, TemplateError, load_template
 from watcharr.local.timers import Schedules
-from watcharr.local.workers import PollerWorker, QueueEndpoint, create_queues
+from watcharr.local.workers import PollerThread, QueueEndpoint, create_queues
 
 log = logging.getLogger(LOGGER_NAME)
 
 # How long start-up waits for workers to load.
 WORKER_READY_TIMEOUT = 60.0
-RESTART_BACKOFF_SECONDS = 5.0
+# After their containers stopped, how long pollers get to return or delete what they held.
+POLLER_SETTLE_SECONDS = 5.0
 # The forkserver imports these once, so each worker forks with them loaded instead of importing them.
 PRELOAD_MODULES = [
     "boto3",
@@ -124,7 +126,8 @@ class LocalStack:
         self._journal: Journal | None = None
         self._detach_journal: Callable[[], None] | None = None
         self._ctx: Any = None
-        self._pollers: list[PollerWorker] = []
+        self._pollers: list[PollerThread] = []
+        self._source_pools: list[FunctionPool] = []
         self._pools: dict[str, FunctionPool] = {}
         self._gateway: Gateway | None = None
         self._gateway_thread: threading.Thread | None = None
@@ -181,26 +184,20 @@ class LocalStack:
         forkserver.ensure_running()
 
     def _start_moto(self) -> None:
-        from moto.server import ThreadedMotoServer
-
         from watcharr.local.moto_clock import use_cheap_clock, use_cheap_requests
+        from watcharr.local.moto_http import MotoHttpServer
 
         # Without it every SQS call scans the queue with a slow clock: a backlog of thousands crawls.
         use_cheap_clock()
         use_cheap_requests()
-        # werkzeug logs every request at INFO.
-        logging.getLogger("werkzeug").setLevel(
-            logging.DEBUG if self.options.log_level == "DEBUG" else logging.WARNING
-        )
         # Journaled from the first message on: a send is answered only once its message is on disk.
         self._journal = Journal(self.files.journal_path)
         self._detach_journal = attach_to_moto(self._journal)
-        self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=self.options.sqs_port, verbose=False)
         try:
-            self._moto.start()
+            self._moto = MotoHttpServer("127.0.0.1", self.options.sqs_port)
         except OSError as exc:
-            self._moto = None
             raise StartupError(f"moto cannot listen on port {self.options.sqs_port}: {exc}") from exc
+        self._moto.start()
         host, port = self._moto.get_host_and_port()
         self.sqs_endpoint = f"http://{host}:{port}"
         os.environ.update(self._aws_environment())
@@ -279,47 +276,51 @@ class LocalStack:
             ) from exc
 
     def _start_pollers(self) -> None:
+        """One pool of containers per event source, and as many poller threads as it has containers."""
         assert self.spec is not None
+        from watcharr.local.moto_queues import MotoQueues
+
+        queues = MotoQueues()
         for source in self.spec.event_sources:
             function = self.spec.function(source.function_logical_id)
             queue = self.spec.queue(source.queue_logical_id)
-            name, attribute = handler_location(function)
             config = PollerConfig(
                 function_logical_id=function.logical_id,
-                function_name=name,
-                handler_attribute=attribute,
                 queue_url=self.queues[queue.logical_id].url,
                 queue_arn=self.queues[queue.logical_id].arn,
                 batch_size=source.batch_size,
                 report_batch_item_failures=source.report_batch_item_failures,
                 retry_delay=self.options.retry_delay,
                 timeout_seconds=function.timeout,
-                environment=self.function_environment(function.logical_id),
                 visibility_timeout=self.options.visibility_timeout,
                 region=REGION,
-                log_level=self.options.log_level,
                 fifo=queue.fifo,
             )
-            for index in range(source_concurrency(source, queue)):
-                worker = PollerWorker(self._ctx, config, f"{function.logical_id}-{index}")
-                worker.start()
-                self._pollers.append(worker)
+            pool = self._pool(function, source_concurrency(source, queue))
+            pool.launch()
+            self._source_pools.append(pool)
+            handler = pool_handler(pool)
+            for index in range(pool.size):
+                name = f"{function.logical_id}-poller-{index}"
+                self._pollers.append(PollerThread(Poller(queues, handler, config), self.stop_requested, name))
+
+    def _pool(self, function: FunctionSpec, size: int) -> FunctionPool:
+        name, attribute = handler_location(function)
+        return FunctionPool(
+            self._ctx,
+            logical_id=function.logical_id,
+            function_name=name,
+            handler_attribute=attribute,
+            environment=self.function_environment(function.logical_id),
+            size=size,
+            timeout_seconds=function.timeout,
+            log_level=self.options.log_level,
+        )
 
     def _start_api_pools(self) -> None:
         assert self.spec is not None
         for logical_id in sorted({route.function_logical_id for route in self.spec.http_routes}):
-            function = self.spec.function(logical_id)
-            name, attribute = handler_location(function)
-            pool = FunctionPool(
-                self._ctx,
-                logical_id=logical_id,
-                function_name=name,
-                handler_attribute=attribute,
-                environment=self.function_environment(logical_id),
-                size=self.options.api_workers,
-                timeout_seconds=function.timeout,
-                log_level=self.options.log_level,
-            )
+            pool = self._pool(self.spec.function(logical_id), self.options.api_workers)
             self._pools[logical_id] = pool
             try:
                 pool.start(WORKER_READY_TIMEOUT)
@@ -327,9 +328,13 @@ class LocalStack:
                 raise StartupError(f"{exc} (see its output above)") from exc
 
     def _await_pollers(self) -> None:
-        for worker in self._pollers:
-            if not worker.await_ready(WORKER_READY_TIMEOUT):
-                raise StartupError(f"{worker.name} did not load its handler (see its output above)")
+        for pool in self._source_pools:
+            try:
+                pool.await_started(WORKER_READY_TIMEOUT)
+            except RuntimeError as exc:
+                raise StartupError(f"{exc} (see its output above)") from exc
+        for poller in self._pollers:
+            poller.start()
 
     def _serve_gateway(self) -> None:
         assert self._gateway is not None
@@ -383,13 +388,9 @@ class LocalStack:
         return f"2watcharr is running at {self._gateway.url} — token in {display_path(self.files.token_path)}"
 
     def supervise(self) -> None:
-        """Until a stop is requested: replace a poller worker that died, as Lambda starts a new container."""
-        while not self.stop_requested.wait(0.5):
-            for worker in self._pollers:
-                # A worker that dies as soon as it starts is not restarted in a tight loop.
-                if not worker.is_alive() and worker.running_for() > RESTART_BACKOFF_SECONDS:
-                    log.warning("%s exited with %s; starting a new one", worker.name, worker.exitcode)
-                    worker.start()
+        """Until a stop is requested. A container that dies is replaced by its pool at its next
+        invocation, as Lambda starts a new one; a poller thread ends only with the stack."""
+        self.stop_requested.wait()
 
     # ---- stop ------------------------------------------------------------------------------------
 
@@ -401,12 +402,14 @@ class LocalStack:
             if self._gateway_thread is not None:
                 self._gateway.shutdown()
             self._gateway.server_close()
-        for worker in self._pollers:
-            worker.request_stop()
-        for pool in self._pools.values():
+        # Idle pollers end within one receive's wait; busy ones finish their batch within the grace
+        # period, or their containers are stopped under them and what they held goes back to the queue.
+        for poller in self._pollers:
+            poller.join(max(0.0, deadline - time.monotonic()))
+        for pool in [*self._pools.values(), *self._source_pools]:
             pool.close(max(0.0, deadline - time.monotonic()))
-        for worker in self._pollers:
-            worker.stop(max(0.0, deadline - time.monotonic()))
+        for poller in self._pollers:
+            poller.join(POLLER_SETTLE_SECONDS)
         if self._schedules is not None:
             self._schedules.join(max(0.0, deadline - time.monotonic()))
         if self._moto is not None:

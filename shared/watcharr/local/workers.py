@@ -1,17 +1,13 @@
-"""The template's queues in moto, and the poller processes that play its SQS event sources."""
+"""The template's queues in moto, and the poller threads that play its SQS event sources."""
 
 from __future__ import annotations
 
-import logging
-import time
+import threading
 from dataclasses import dataclass
 from typing import Any
 
-from watcharr.local.container import LOGGER_NAME
-from watcharr.local.pollers import PollerConfig, run_poller
+from watcharr.local.pollers import Poller, run_poller
 from watcharr.local.template import StackSpec
-
-log = logging.getLogger(LOGGER_NAME)
 
 
 @dataclass(frozen=True)
@@ -34,58 +30,28 @@ def create_queues(sqs: Any, spec: StackSpec) -> dict[str, QueueEndpoint]:
     return queues
 
 
-class PollerWorker:
-    """One poller process; ``start`` again after it died starts a fresh process."""
+class PollerThread:
+    """One poller of an event source: a thread of the runner that receives from moto in-process and
+    invokes the function in its pool's containers; ``start`` again after it ended starts a fresh one."""
 
-    def __init__(self, ctx: Any, config: PollerConfig, name: str) -> None:
-        self._ctx = ctx
-        self.config = config
+    def __init__(self, poller: Poller, stop: threading.Event, name: str) -> None:
+        self.poller = poller
         self.name = name
-        self._process: Any = None
-        self._ready: Any = None
-        self._started_at = 0.0
+        self._stop = stop
+        self._thread: threading.Thread | None = None
 
     def start(self) -> None:
-        """Start a fresh worker process."""
-        self._started_at = time.monotonic()
-        self._ready = self._ctx.Event()
-        self._process = self._ctx.Process(
-            target=run_poller, args=(self.config, self._ready), name=self.name, daemon=True
+        """Start polling in a fresh thread."""
+        self._thread = threading.Thread(
+            target=run_poller, args=(self.poller, self._stop), name=self.name, daemon=True
         )
-        self._process.start()
-
-    def await_ready(self, timeout: float) -> bool:
-        """Whether the worker loaded its handler within ``timeout`` seconds."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self._ready.wait(0.1):
-                return True
-            if not self._process.is_alive():
-                return False
-        return False
+        self._thread.start()
 
     def is_alive(self) -> bool:
-        """Whether the worker process runs."""
-        return bool(self._process.is_alive())
+        """Whether the thread runs."""
+        return self._thread is not None and self._thread.is_alive()
 
-    def running_for(self) -> float:
-        """Seconds since the last start."""
-        return time.monotonic() - self._started_at
-
-    @property
-    def exitcode(self) -> int | None:
-        """The exit code of a worker that ended."""
-        return self._process.exitcode  # type: ignore[no-any-return]
-
-    def request_stop(self) -> None:
-        """SIGTERM: an idle worker exits at once, a busy one after its batch."""
-        if self._process is not None and self._process.is_alive():
-            self._process.terminate()
-
-    def stop(self, grace: float) -> None:
-        """Wait for the worker to finish its batch; past ``grace`` its records return after their timeout."""
-        self._process.join(grace)
-        if self._process.is_alive():
-            log.warning("%s still busy after the grace period; killing it", self.name)
-            self._process.kill()
-            self._process.join(5)
+    def join(self, timeout: float) -> None:
+        """Wait up to ``timeout`` seconds for the poller to finish its batch and settle it."""
+        if self._thread is not None:
+            self._thread.join(timeout)

@@ -14,13 +14,17 @@ from typing import Any
 
 from watcharr.adapters.queues import QueuePublisher
 from watcharr.models.messages import Command
-from watcharr.models.queries import CommandView, GetCommand, ask
+from watcharr.models.queries import CommandAnswer, GetCommand, ask
 
-# A writer applies a command in tens of milliseconds (local mode: 15-60 ms on two shared cores, most
-# of it fsyncs), so the first 200 ms are looked at every 5 ms: a growing pause there answered up to
-# one pause late (after 40.6 ms for a command applied at 24 ms). Later looks back off so a long wait
-# costs the QueryFunction a few calls a second at most.
-FIRST_POLL_SECONDS = 0.005
+# A writer applies a command in a few milliseconds on a quiet machine (local mode: 2-4 ms from the
+# send) and in tens under load, so the first 20 ms are looked at every millisecond (a 5 ms pause
+# there answered 2.5 ms late on average, most of a waited PATCH's wait), the rest of the first 200 ms
+# every 5 ms (a growing pause there answered up to one pause late: after 40.6 ms for a command applied
+# at 24 ms). Later looks back off so a long wait costs the QueryFunction a few calls a second at most.
+# On AWS each look is a lambda:Invoke of several milliseconds, which spaces the first looks anyway.
+FIRST_POLL_SECONDS = 0.001
+QUICK_POLL_UNTIL_SECONDS = 0.02
+STEADY_POLL_SECONDS = 0.005
 STEADY_POLL_UNTIL_SECONDS = 0.2
 LAST_POLL_SECONDS = 0.5
 POLL_GROWTH = 1.5
@@ -37,19 +41,29 @@ def send_command(publisher: QueuePublisher, command: Command) -> None:
 
 
 def wait_for_command(
-    query: Callable[[Any], dict[str, Any]], user_id: int, command_id: str, seconds: float
-) -> CommandView | None:
-    """The command's outcome once the writer has recorded it, or None when ``seconds`` pass first."""
+    query: Callable[[Any], dict[str, Any]],
+    user_id: int,
+    command_id: str,
+    seconds: float,
+    *,
+    with_episode: bool = False,
+) -> CommandAnswer | None:
+    """The command's outcome once the writer has recorded it (with its episode as it is then, when
+    asked), or None when ``seconds`` pass first."""
     began = time.monotonic()
     deadline = began + seconds
+    asked = GetCommand(user_id=user_id, command_id=command_id, with_episode=with_episode)
     pause = FIRST_POLL_SECONDS
     while True:
-        found = ask(query, GetCommand(user_id=user_id, command_id=command_id))
+        found = ask(query, asked)
         if found.command is not None:
-            return found.command
+            return found
         now = time.monotonic()
         if now >= deadline:
             return None
         time.sleep(min(pause, deadline - now))
-        if now - began >= STEADY_POLL_UNTIL_SECONDS:
+        waited = now - began
+        if waited >= STEADY_POLL_UNTIL_SECONDS:
             pause = min(pause * POLL_GROWTH, LAST_POLL_SECONDS)
+        elif waited >= QUICK_POLL_UNTIL_SECONDS:
+            pause = STEADY_POLL_SECONDS

@@ -176,7 +176,14 @@ def _(query: ListTags, store: ReadStore) -> TagsAnswer:
 @_answer.register
 def _(query: GetCommand, store: ReadStore) -> CommandAnswer:
     row = store.command(query.user_id, query.command_id)
-    return CommandAnswer(found=row is not None, command=CommandView(**row) if row else None)
+    if row is None:
+        return CommandAnswer(found=False)
+    episode = (
+        store.episode(query.user_id, row["episode_id"]) if query.with_episode and row["episode_id"] else None
+    )
+    return CommandAnswer(
+        found=True, command=CommandView(**row), episode=_episode_view(episode) if episode else None
+    )
 
 
 @_answer.register

@@ -134,6 +134,9 @@ class GetCommand(_Query[CommandAnswer]):
     op: Literal["get_command"] = "get_command"
     user_id: int
     command_id: str
+    # The episode the command changed, as it is now, in the same answer: a waited write needs no
+    # second query once the command is through.
+    with_episode: bool = False
 
 
 class ListSubscriptions(_Query[SubscriptionsAnswer]):

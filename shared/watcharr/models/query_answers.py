@@ -177,6 +177,8 @@ class CommandView(_Answer):
 class CommandAnswer(_Answer):
     found: bool
     command: CommandView | None = None
+    # With ``with_episode``: the command's episode as it is now (None when it is gone or has none).
+    episode: EpisodeView | None = None
 
 
 class SubscriptionView(_Answer):
