@@ -61,16 +61,16 @@ GATEWAY = "gateway (HTTP → event, in the runner)"
 EXTRACTOR = "extractor outside yt-dlp"
 YTDLP = "yt-dlp"
 PERSISTER = "persister (handler, SQLite)"
-POLLER = "pollers' own loop"
+POLLER = "pollers' own loop (threads in the runner)"
 RUNNER_OTHER = "runner, other threads"
 WORKER_OTHER = "workers, outside any handler"
 PARTS = [API, SQS_CLIENT, MOTO, GATEWAY, EXTRACTOR, YTDLP, PERSISTER, POLLER, RUNNER_OTHER, WORKER_OTHER]
 
 # Process roles, by what their stacks show.
-ROLE_RUNNER = "runner (moto, gateway)"
-ROLE_API = "API workers"
-ROLE_EXTRACTOR = "extractor pollers"
-ROLE_PERSISTER = "persister poller"
+ROLE_RUNNER = "runner (moto, gateway, pollers)"
+ROLE_API = "API containers"
+ROLE_EXTRACTOR = "extractor containers"
+ROLE_PERSISTER = "persister container"
 # A worker that py-spy never found running has no stack to tell its role by.
 ROLE_OTHER = "forkserver, idle workers"
 ROLES = [ROLE_RUNNER, ROLE_API, ROLE_EXTRACTOR, ROLE_PERSISTER, ROLE_OTHER]
@@ -123,19 +123,20 @@ def _has(frames: Iterable[Frame], *needles: str) -> bool:
 
 
 _CLIENT_LIBRARIES = ("botocore/", "boto3/", "urllib3/", "http/client.py")
-_MOTO_LIBRARIES = ("moto/", "werkzeug/", "flask/", "werkzeug_app.py")
+_MOTO_LIBRARIES = ("moto/", "werkzeug/", "flask/", "werkzeug_app.py", "local/moto_http.py")
 
 
 def role_of(frames_seen: set[Frame], pid: int, runner_pid: int) -> str:
     """The role of a process, from every frame sampled in it."""
     if pid == runner_pid:
         return ROLE_RUNNER
-    if any(frame.function == "run_container" for frame in frames_seen):
-        return ROLE_API
+    # Every function's container runs run_container: what it ran tells which function it is.
     if _has(frames_seen, "logic/extract.py", "adapters/ytdlp.py"):
         return ROLE_EXTRACTOR
     if _has(frames_seen, "logic/persist.py"):
         return ROLE_PERSISTER
+    if any(frame.function == "run_container" for frame in frames_seen):
+        return ROLE_API
     return ROLE_OTHER
 
 
@@ -152,6 +153,8 @@ def part_of(sample: Sample, role: str) -> str:
             return MOTO
         if _has(frames, "local/gateway.py") or sample.thread == "gateway":
             return GATEWAY
+        if _has(frames, "local/pollers.py"):
+            return POLLER
         return RUNNER_OTHER
     if role == ROLE_OTHER:
         return WORKER_OTHER
@@ -163,8 +166,8 @@ def part_of(sample: Sample, role: str) -> str:
     if role == ROLE_API:
         return API if _in_handler(frames) else WORKER_OTHER
     if role == ROLE_EXTRACTOR:
-        return EXTRACTOR if _in_handler(frames) else POLLER
-    return PERSISTER if _in_handler(frames) else POLLER
+        return EXTRACTOR if _in_handler(frames) else WORKER_OTHER
+    return PERSISTER if _in_handler(frames) else WORKER_OTHER
 
 
 def detail_of(sample: Sample, part: str) -> str:
@@ -527,8 +530,10 @@ def report(
         counted, links, seconds = calls
         lines += [
             "",
-            f"SQS calls per link, counted by moto's request recorder in a separate run of {links} links"
-            f" ({seconds:.1f} s, so idle pollers' empty receives are included at that run's pace):",
+            f"SQS calls over HTTP per link, counted by moto's request recorder in a separate run of {links}"
+            f" links ({seconds:.1f} s): the functions' own calls through boto3. The pollers' receives,"
+            " deletes and visibility changes go to moto in-process (local/moto_queues.py) and are not"
+            " requests, so they are not counted here.",
             "",
             "| action | queue | calls | per link |",
             "|---|---|---:|---:|",
