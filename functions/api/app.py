@@ -41,7 +41,17 @@ API_TOKEN = {"apiToken": APIKey(name="X-API-Token", in_=APIKeyIn.header, descrip
 
 app = APIGatewayHttpResolver(enable_validation=True)
 app.use(middlewares=[reject_unknown_query])
-for resource in (routes_links, routes_jobs, routes_episodes, routes_tags, routes_commands, routes_podcasts, routes_channels, routes_moving, web_routes):
+for resource in (
+    routes_links,
+    routes_jobs,
+    routes_episodes,
+    routes_tags,
+    routes_commands,
+    routes_podcasts,
+    routes_channels,
+    routes_moving,
+    web_routes,
+):
     app.include_router(resource.router)
 
 

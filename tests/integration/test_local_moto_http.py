@@ -12,7 +12,6 @@ import pytest
 from watcharr.local.moto_http import MotoHttpServer
 from watcharr.local.state import REGION
 
-
 SQS_AUTHORIZATION = (
     "AWS4-HMAC-SHA256 Credential=local/20261202/us-east-1/sqs/aws4_request, SignedHeaders=host, Signature=0"
 )
