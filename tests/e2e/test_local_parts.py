@@ -364,6 +364,61 @@ def test_nothing_is_lost_when_the_fifo_poller_dies_with_a_batch_in_hand(
     assert delivered(handler) == ["0", "1", "2", "3", "4"]
 
 
+def test_a_persister_container_that_hangs_is_replaced_and_its_records_come_back_in_order(
+    sqs: Any, queues: dict[str, QueueEndpoint], tmp_path: Path
+) -> None:
+    # Given the runner's arrangement: a poller thread on moto in-process, the real persister in a
+    # container process of its pool (function timeout 3 s), and five results in the FIFO queue
+    import multiprocessing
+    import os
+    import signal
+    import sqlite3
+
+    from bench.persister import setup_messages
+    from watcharr.adapters.queues import QueuePublisher
+    from watcharr.local.function_pool import FunctionPool
+    from watcharr.local.pollers import pool_handler
+
+    results = queues["ResultsQueue"]
+    database = tmp_path / "watcharr.db"
+    environment = {
+        "WATCHARR_DATABASE_PATH": str(database),
+        "WATCHARR_RESULTS_QUEUE_URL": results.url,
+        "WATCHARR_EXTRACT_QUEUE_URL": queues["ExtractQueue"].url,
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_METRICS_DISABLED": "true",
+    }
+    pool = FunctionPool(
+        multiprocessing.get_context("forkserver"), logical_id="PersisterFunction", function_name="persister",
+        handler_attribute="handler", environment=environment, size=1, timeout_seconds=3, log_level="ERROR",
+    )  # fmt: skip
+    pool.start()
+    try:
+        messages = setup_messages(40)  # a user, a job and its items: 5 messages that must apply in order
+        QueuePublisher(queues["ExtractQueue"].url, results.url, sqs).send_results(messages)
+        poller = Poller(MotoQueues(), pool_handler(pool), config_for(results, batch_size=1, retry_delay=1))
+
+        # When the container stops answering in the middle of the first invocation
+        (hung,) = pool.pids()
+        os.kill(hung, signal.SIGSTOP)
+        poller.poll_once(wait_seconds=1)
+
+        # Then the invocation times out, a fresh container takes its place, and every record comes
+        # back in order: each applied once
+        assert pool.pids() != [hung]
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and depth(sqs, results) > 0:
+            poller.poll_once(wait_seconds=1)
+        db = sqlite3.connect(database)
+        applied = sorted(row[0] for row in db.execute("SELECT type FROM applied_messages"))
+        assert applied == sorted(m.type for m in messages)
+        # out of order, JobItemsAdded would have found no job and been kept as a dead letter
+        assert db.execute("SELECT COUNT(*) FROM dead_letters").fetchone() == (0,)
+        assert db.execute("SELECT COUNT(*) FROM job_items").fetchone() == (40,)
+    finally:
+        pool.close(2)
+
+
 def test_a_standard_source_deletes_what_succeeded_together_within_a_second(
     sqs: Any, queue_client: Any, queues: dict[str, QueueEndpoint]
 ) -> None:

@@ -342,30 +342,6 @@ def test_another_user_can_neither_read_nor_change_nor_delete(
     }
 
 
-def test_another_users_waited_change_is_refused_by_the_writer_with_a_404(
-    lambda_world: LambdaWorld, alice: str, bob: str
-) -> None:
-    # A waited change is not looked up before it is sent: the writer's own check answers it.
-    episode_id = seed(lambda_world, 1)
-    before = snapshot(lambda_world.database)
-    attempts = [
-        ("PATCH", f"/api/episodes/{episode_id}", {"watched": True}, "wait=10"),
-        ("DELETE", f"/api/episodes/{episode_id}", None, "permanent=true&wait=10"),
-        ("POST", f"/api/episodes/{episode_id}/restore", None, "wait=10"),
-        ("PATCH", "/api/episodes/999999", {"favorite": True}, "wait=10"),
-    ]
-    with persister_polling(lambda_world):
-        for method, path, body, query in attempts:
-            status, answer = lambda_world.call_api(method, path, body=body, token=bob, query=query)
-            assert status == 404, (method, path, answer)
-            assert answer["success"] is False and answer["error"].startswith("no such episode"), answer
-    after = snapshot(lambda_world.database)
-    assert {t: rows for t, rows in after.items() if t not in ("commands", "applied_messages")} == {
-        t: rows for t, rows in before.items() if t not in ("commands", "applied_messages")
-    }
-    assert episode(lambda_world, alice, episode_id)["watched"] is False
-
-
 def test_fifty_alternating_patches_end_in_the_last_one(lambda_world: LambdaWorld, alice: str) -> None:
     episode_id = seed(lambda_world, 1)
     # i = 0 unwatches (already unwatched), ..., i = 49 watches: the last one accepted wins

@@ -102,15 +102,6 @@ def _changed(found: CommandAnswer) -> EpisodeChanged:
     )
 
 
-def _unknown_episode(user_id: int, episode_id: int, wait: int) -> bool:
-    """Whether a change should be refused with 404 before it is sent.
-
-    A waited change is not looked up first: the writer checks the episode anyway (it is the
-    authority, at the moment it applies), and its "no such episode" failure answers the same 404.
-    """
-    return not wait and _own_episode(user_id, episode_id) is None
-
-
 @router.patch(
     "/api/episodes/<episode_id>",
     responses=write_responses(("Applied within `wait`: the episode now", EpisodeChanged)),
@@ -118,7 +109,7 @@ def _unknown_episode(user_id: int, episode_id: int, wait: int) -> bool:
 def update_episode(episode_id: EpisodeId, body: EpisodePatchBody, wait: Wait = 0) -> Response[Any]:
     """Change any of the episode's own fields; fields not sent stay as they are, `notes: null` clears."""
     user = caller(router)
-    if _unknown_episode(user.id, episode_id, wait):
+    if _own_episode(user.id, episode_id) is None:
         return error(404, NO_SUCH_EPISODE)
     if "tagIds" in body.model_fields_set:
         known = {tag.id for tag in ask(query_client_for(get_settings()), ListTags(user_id=user.id)).tags}
@@ -147,7 +138,7 @@ def delete_episode(
 ) -> Response[Any]:
     """Move the episode to the bin (restorable; adding the link again restores it too), or remove it."""
     user = caller(router)
-    if _unknown_episode(user.id, episode_id, wait):
+    if _own_episode(user.id, episode_id) is None:
         return error(404, NO_SUCH_EPISODE)
     command = EpisodeDeleted(
         command_id=new_command_id(), user_id=user.id, episode_id=episode_id, permanent=permanent
@@ -162,7 +153,7 @@ def delete_episode(
 def restore_episode(episode_id: EpisodeId, wait: Wait = 0) -> Response[Any]:
     """Take the episode out of the bin."""
     user = caller(router)
-    if _unknown_episode(user.id, episode_id, wait):
+    if _own_episode(user.id, episode_id) is None:
         return error(404, NO_SUCH_EPISODE)
     command = EpisodeRestored(command_id=new_command_id(), user_id=user.id, episode_id=episode_id)
     return run_command(command, wait, _changed, with_episode=True)

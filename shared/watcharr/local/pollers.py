@@ -17,9 +17,9 @@ Where local mode departs from AWS, on purpose:
   default) instead of waiting out the queue's visibility timeout, which the template sets to minutes
   (six times the function's timeout). The retry count and the dead-letter redrive are unchanged.
 - Visibility timeout. Messages are received with the queue's own timeout unless ``visibility_timeout``
-  overrides it. A worker killed mid-batch leaves its records to come back after that timeout, as on AWS.
-- Redrive. moto's server moves a message that was received maxReceiveCount times to the dead-letter
-  queue on the next receive, as SQS does, so the poller has nothing to add for it.
+  overrides it. Records held when the runner is killed come back after that timeout, as on AWS.
+- Redrive. moto moves a message that was received maxReceiveCount times to the dead-letter queue on
+  the next receive, as SQS does, so the poller has nothing to add for it.
 - Function timeouts are enforced by the container pool: an invocation that outlives the function's
   Timeout fails (its container is replaced), and its records return after ``retry_delay``, as do the
   records of a container that died mid-invocation.
@@ -31,7 +31,7 @@ Where local mode departs from AWS, on purpose:
   order. After a failure the failed record and every one behind it go back to the queue, and the
   poller then receives one message at a time until a record succeeds (RELIABILITY.md, "FIFO order").
 - Standard sources delete the records that succeeded in batches: up to 10 held for at most
-  ``DELETE_BATCH_SECONDS``. A worker that dies before it deletes them lets them come back after their
+  ``DELETE_BATCH_SECONDS``. A runner that dies before they are deleted lets them come back after their
   visibility timeout; the handlers are idempotent (deterministic dedup ids), so that only costs time.
 """
 
@@ -57,7 +57,7 @@ log = logging.getLogger(LOGGER_NAME)
 # Concurrency of a standard-queue source the template leaves unbounded (Lambda would scale far higher).
 UNBOUNDED_SOURCE_CONCURRENCY = 5
 SQS_MAX_RECEIVE = 10
-# Long polling this short lets a worker notice a stop request within about a second.
+# Long polling this short lets a poller notice a stop request within about a second.
 RECEIVE_WAIT_SECONDS = 1
 # A FIFO receive returns as soon as one message is there; waiting this long after a short batch lets
 # the next receive take several (fewer SQS calls per message), at the cost of this much latency.
@@ -97,7 +97,7 @@ class PollerConfig:
 def source_concurrency(source: EventSourceSpec, queue: QueueSpec) -> int:
     """How many invocations of this source may run at once locally.
 
-    A FIFO source gets one worker: the stack sends every result in one message group, which Lambda
+    A FIFO source gets one poller: the stack sends every result in one message group, which Lambda
     processes one batch at a time, in order.
     """
     if queue.fifo:
@@ -225,7 +225,7 @@ def in_order_until_failure(
 
 
 class Poller:
-    """One worker's poll loop over one queue: receive, invoke, settle.
+    """One poller's loop over one queue: receive, invoke, settle.
 
     It remembers what the last batch told it: on a FIFO source whether to wait for a fuller batch and
     whether a failure asks for one message at a time; on a standard source the deletes it still owes.
