@@ -133,7 +133,7 @@ def role_of(frames_seen: set[Frame], pid: int, runner_pid: int) -> str:
     # Every function's container runs run_container: what it ran tells which function it is.
     if _has(frames_seen, "logic/extract.py", "adapters/ytdlp.py"):
         return ROLE_EXTRACTOR
-    if _has(frames_seen, "logic/persist.py"):
+    if _has(frames_seen, "logic/persist.py", "logic/poison.py", "adapters/store/"):
         return ROLE_PERSISTER
     if any(frame.function == "run_container" for frame in frames_seen):
         return ROLE_API

@@ -25,11 +25,11 @@ Where local mode departs from AWS, on purpose:
   records of a container that died mid-invocation.
 - One receive takes at most 10 messages (SQS's limit); Lambda can gather larger batches with a batching
   window, which the template does not use.
-- The FIFO source receives up to 10 messages at once, waiting ``FIFO_BATCHING_WINDOW_SECONDS`` before a
-  receive that follows a batch of 2 to 9 (a stream of results, not a user's lone change, whose
-  read-your-writes wait would pay the window), and still invokes the handler with BatchSize records at a time, in
-  order. After a failure the failed record and every one behind it go back to the queue, and the
-  poller then receives one message at a time until a record succeeds (RELIABILITY.md, "FIFO order").
+- The FIFO source receives up to 10 messages at once and still invokes the handler with BatchSize
+  records at a time, in order. It has no batching window: a receive from moto in-process costs a
+  fraction of a millisecond, so waiting for a fuller batch would only delay every result. After a
+  failure the failed record and every one behind it go back to the queue, and the poller then
+  receives one message at a time until a record succeeds (RELIABILITY.md, "FIFO order").
 - Standard sources delete the records that succeeded in batches: up to 10 held for at most
   ``DELETE_BATCH_SECONDS``. A runner that dies before they are deleted lets them come back after their
   visibility timeout; the handlers are idempotent (deterministic dedup ids), so that only costs time.
@@ -59,9 +59,6 @@ UNBOUNDED_SOURCE_CONCURRENCY = 5
 SQS_MAX_RECEIVE = 10
 # Long polling this short lets a poller notice a stop request within about a second.
 RECEIVE_WAIT_SECONDS = 1
-# A FIFO receive returns as soon as one message is there; waiting this long after a short batch lets
-# the next receive take several (fewer SQS calls per message), at the cost of this much latency.
-FIFO_BATCHING_WINDOW_SECONDS = 0.2
 # Records that succeeded on a standard queue wait at most this long to be deleted with others.
 DELETE_BATCH_SECONDS = 1.0
 # The system attributes Lambda copies into a record's `attributes`.
@@ -227,8 +224,8 @@ def in_order_until_failure(
 class Poller:
     """One poller's loop over one queue: receive, invoke, settle.
 
-    It remembers what the last batch told it: on a FIFO source whether to wait for a fuller batch and
-    whether a failure asks for one message at a time; on a standard source the deletes it still owes.
+    It remembers what the last batch told it: on a FIFO source whether a failure asks for one message
+    at a time; on a standard source the deletes it still owes.
     """
 
     def __init__(self, sqs: Any, handler: Handler, config: PollerConfig) -> None:
@@ -236,7 +233,6 @@ class Poller:
         self.handler = handler
         self.config = config
         self.one_at_a_time = False
-        self.last_batch_short = False
         # True while the poller holds received messages: a stop request then waits for the batch.
         self.busy = False
         self._owed: list[dict[str, Any]] = []
@@ -259,12 +255,9 @@ class Poller:
             self.busy = False
 
     def _poll_fifo(self, wait_seconds: int) -> int:
-        if self.last_batch_short and not self.one_at_a_time:
-            time.sleep(FIFO_BATCHING_WINDOW_SECONDS)
         most = self.config.batch_size if self.one_at_a_time else SQS_MAX_RECEIVE
         messages = receive_batch(self.sqs, self.config, wait_seconds, most)
         self.busy = bool(messages)
-        self.last_batch_short = 1 < len(messages) < SQS_MAX_RECEIVE
         if messages:
             done, retry = in_order_until_failure(self.handler, self.config, messages)
             # A record returned unprocessed has used up one receive; one at a time until the failed
