@@ -7,6 +7,7 @@ the routes live in one router per resource (watcharr.api.routes_*).
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 from typing import Any
 
@@ -29,7 +30,14 @@ from watcharr.api import (
     routes_podcasts,
     routes_tags,
 )
-from watcharr.api.guard import DOCS_PATH, OPENAPI_PATH, Admitted, admit, reject_unknown_query
+from watcharr.api.guard import (
+    DOCS_PATH,
+    OPENAPI_PATH,
+    Admitted,
+    admit,
+    document_file_bodies,
+    reject_unknown_query,
+)
 from watcharr.logic.auth import Authenticator
 from watcharr.observability import logger, metrics, tracer
 from watcharr.settings import get_settings
@@ -82,8 +90,9 @@ def openapi_document() -> Response[Any]:
 
 
 def openapi_json() -> str:
-    """The OpenAPI document powertools derives from the routes and models."""
-    return app.get_openapi_json_schema(**OPENAPI_INFO)
+    """The OpenAPI document powertools derives from the routes and models, with the file uploads."""
+    document = document_file_bodies(json.loads(app.get_openapi_json_schema(**OPENAPI_INFO)))
+    return json.dumps(document, indent=2, ensure_ascii=False)
 
 
 OPENAPI_INFO: dict[str, Any] = {

@@ -39,6 +39,17 @@ def test_document_lists_every_route() -> None:
     assert set(paths["/api/tags/{tag_id}"]) == {"patch", "delete"}
 
 
+def test_the_file_uploads_document_their_body_as_bytes_of_the_types_they_accept() -> None:
+    paths = json.loads(COMMITTED.read_text())["paths"]
+    takeout = paths["/api/import/takeout"]["post"]["requestBody"]
+    opml = paths["/api/podcasts/import"]["post"]["requestBody"]
+    assert set(takeout["content"]) == {"application/zip", "application/x-zip-compressed"}
+    assert set(opml["content"]) == {"text/x-opml", "application/xml", "text/xml"}
+    for body in (takeout, opml):
+        assert body["required"] is True
+        assert {media["schema"]["format"] for media in body["content"].values()} == {"binary"}
+
+
 def test_served_at_api_openapi_json_and_docs_page(lambda_world: LambdaWorld) -> None:
     status, served = lambda_world.call_api("GET", "/api/openapi.json")
     assert status == 200 and served == json.loads(COMMITTED.read_text())

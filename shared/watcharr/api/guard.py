@@ -62,6 +62,25 @@ FILE_ROUTES: dict[tuple[str, str], FileBody] = {
 }
 
 
+def document_file_bodies(document: dict[str, Any]) -> dict[str, Any]:
+    """The OpenAPI document with each ``FILE_ROUTES`` route's request body: the file, as bytes.
+
+    powertools documents request bodies only for a route that declares a model, and these routes read
+    raw bytes from the guard instead.
+    """
+    for (method, path), body in FILE_ROUTES.items():
+        operation = document["paths"][path][method.lower()]
+        operation["requestBody"] = {
+            "required": True,
+            "description": f"{body.what}, at most {body.max_bytes:,} bytes",
+            "content": {
+                content_type: {"schema": {"type": "string", "format": "binary"}}
+                for content_type in sorted(body.content_types)
+            },
+        }
+    return document
+
+
 class Refused(Exception):
     """A request answered before routing; ``status`` and ``reason`` are what the caller sees."""
 
