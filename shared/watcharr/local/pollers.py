@@ -233,31 +233,24 @@ class Poller:
         self.handler = handler
         self.config = config
         self.one_at_a_time = False
-        # True while the poller holds received messages: a stop request then waits for the batch.
-        self.busy = False
         self._owed: list[dict[str, Any]] = []
         self._owed_since = 0.0
 
     def poll_once(self, wait_seconds: int = RECEIVE_WAIT_SECONDS) -> int:
         """Receive one batch and hand it to the handler; returns the number of messages received."""
         self.flush_deletes(due_only=True)
-        try:
-            if self.config.fifo:
-                return self._poll_fifo(wait_seconds)
-            messages = receive_batch(self.sqs, self.config, wait_seconds)
-            self.busy = bool(messages)
-            if messages:
-                failed = invoke(self.handler, self.config, messages)
-                done = [m for m in messages if m["MessageId"] not in failed]
-                self._settle(done, [m for m in messages if m["MessageId"] in failed], defer=True)
-            return len(messages)
-        finally:
-            self.busy = False
+        if self.config.fifo:
+            return self._poll_fifo(wait_seconds)
+        messages = receive_batch(self.sqs, self.config, wait_seconds)
+        if messages:
+            failed = invoke(self.handler, self.config, messages)
+            done = [m for m in messages if m["MessageId"] not in failed]
+            self._settle(done, [m for m in messages if m["MessageId"] in failed], defer=True)
+        return len(messages)
 
     def _poll_fifo(self, wait_seconds: int) -> int:
         most = self.config.batch_size if self.one_at_a_time else SQS_MAX_RECEIVE
         messages = receive_batch(self.sqs, self.config, wait_seconds, most)
-        self.busy = bool(messages)
         if messages:
             done, retry = in_order_until_failure(self.handler, self.config, messages)
             # A record returned unprocessed has used up one receive; one at a time until the failed

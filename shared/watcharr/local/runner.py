@@ -2,8 +2,9 @@
 
 One process group on 127.0.0.1:
 
-- moto plays SQS, served over keep-alive HTTP (``watcharr.local.moto_http``); the queues are created with the attributes template.yaml declares, and every
-  message they hold is journaled to ``<data dir>/accepted.db`` (see ``watcharr.local.journal``).
+- moto plays SQS, served over keep-alive HTTP (``watcharr.local.moto_http``); the queues are created
+  with the attributes template.yaml declares, and every message they hold is journaled to
+  ``<data dir>/accepted.db`` (see ``watcharr.local.journal``).
 - Pollers play the template's SQS event sources (see ``watcharr.local.pollers``): threads beside moto
   that invoke the ExtractorFunction and PersisterFunction in their containers (worker processes) with
   Lambda's SQS events.

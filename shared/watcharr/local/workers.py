@@ -32,7 +32,7 @@ def create_queues(sqs: Any, spec: StackSpec) -> dict[str, QueueEndpoint]:
 
 class PollerThread:
     """One poller of an event source: a thread of the runner that receives from moto in-process and
-    invokes the function in its pool's containers; ``start`` again after it ended starts a fresh one."""
+    invokes the function in its pool's containers."""
 
     def __init__(self, poller: Poller, stop: threading.Event, name: str) -> None:
         self.poller = poller
@@ -46,10 +46,6 @@ class PollerThread:
             target=run_poller, args=(self.poller, self._stop), name=self.name, daemon=True
         )
         self._thread.start()
-
-    def is_alive(self) -> bool:
-        """Whether the thread runs."""
-        return self._thread is not None and self._thread.is_alive()
 
     def join(self, timeout: float) -> None:
         """Wait up to ``timeout`` seconds for the poller to finish its batch and settle it."""
