@@ -48,6 +48,7 @@ class Sizes:
     import_runs: int
     backlogs: tuple[int, ...]
     backlog_calls: int
+    path_rounds: int
     youtube_videos: int
     import_episodes: int
     changes: int
@@ -64,6 +65,7 @@ FULL = Sizes(
     import_runs=5,
     backlogs=(100, 1000, 5000),
     backlog_calls=5,
+    path_rounds=1000,
     youtube_videos=50,
     import_episodes=5000,
     changes=200,
@@ -79,6 +81,7 @@ SMOKE = Sizes(
     import_runs=1,
     backlogs=(10, 20),
     backlog_calls=1,
+    path_rounds=5,
     youtube_videos=2,
     import_episodes=20,
     changes=5,
@@ -95,7 +98,7 @@ def sections(sizes: Sizes) -> dict[str, Callable[[], SectionResult]]:
         "3": lambda: persister.run(sizes.persister_messages),
         "4": lambda: podcast_sync.run(sizes.subscriptions, sizes.channels),
         "5": lambda: cold_start.run(sizes.import_runs),
-        "6": lambda: queue_backend.run(list(sizes.backlogs), sizes.backlog_calls),
+        "6": lambda: queue_backend.run(list(sizes.backlogs), sizes.backlog_calls, sizes.path_rounds),
         "7": lambda: youtube_section.run(sizes.youtube_videos, YOUTUBE_LATENCY),
         "8": lambda: moving_in.run(sizes.import_episodes),
         "9": lambda: manage.run(sizes.changes, sizes.persister_messages),

@@ -5,6 +5,12 @@ save time), then the calls local mode makes per link are timed over HTTP through
 pollers and the API make them: SendMessageBatch of 10, and ReceiveMessage of one message with every
 attribute followed by DeleteMessageBatch. Each backlog is measured with moto's own clock (what local
 mode used before) and with the cheap clock local mode now installs (``watcharr.local.moto_clock``).
+
+Then the path of one SQS call through local mode's own server (``watcharr.local.moto_http``): straight
+to moto's SQS responses, as local mode sends them, against moto's Flask app, as moto's server does.
+Two servers run side by side in this process on the same backend; rounds alternate between them. Each
+round is what one link costs the FIFO queue: SendMessageBatch of one FIFO message, ReceiveMessage and
+DeleteMessageBatch. The server's CPU is this process's CPU less the calling thread's.
 """
 
 from __future__ import annotations
@@ -16,7 +22,15 @@ from typing import Any
 import boto3
 
 from bench.common import REPO_ROOT, SectionResult, median
-from watcharr.local.moto_clock import cheap_clock_in_use, use_cheap_clock, use_moto_clock
+from watcharr.local.moto_clock import (
+    cheap_clock_in_use,
+    cheap_requests_in_use,
+    use_cheap_clock,
+    use_cheap_requests,
+    use_moto_clock,
+    use_moto_requests,
+)
+from watcharr.local.moto_http import MotoHttpServer
 from watcharr.local.state import ACCOUNT_ID, REGION
 from watcharr.local.template import load_template
 
@@ -61,7 +75,68 @@ def _time_calls(sqs: Any, url: str, calls: int) -> tuple[float, float]:
     return median(sends), median(receives)
 
 
-def run(backlogs: list[int], calls: int) -> SectionResult:
+def _client(server: MotoHttpServer) -> Any:
+    host, port = server.get_host_and_port()
+    return boto3.client(
+        "sqs", endpoint_url=f"http://{host}:{port}", region_name=REGION,
+        aws_access_key_id="local", aws_secret_access_key="local",
+    )  # fmt: skip
+
+
+def _fifo_round(sqs: Any, url: str, number: int) -> None:
+    entry = {"Id": "0", "MessageBody": BODY, "MessageGroupId": "g", "MessageDeduplicationId": f"d{number}"}
+    sqs.send_message_batch(QueueUrl=url, Entries=[entry])
+    messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, MessageSystemAttributeNames=["All"])
+    sqs.delete_message_batch(
+        QueueUrl=url,
+        Entries=[
+            {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages["Messages"])
+        ],
+    )
+
+
+def server_paths(result: SectionResult, rounds: int) -> None:
+    """One FIFO link's three calls through each of the server's two SQS paths, alternating."""
+    patched_before = cheap_clock_in_use(), cheap_requests_in_use()
+    use_cheap_clock()
+    use_cheap_requests()
+    servers = {direct: MotoHttpServer(direct_sqs=direct) for direct in (True, False)}
+    try:
+        calls = {}
+        for direct, server in servers.items():
+            server.start()
+            sqs = _client(server)
+            url = sqs.create_queue(QueueName=f"bench-path-{direct}.fifo", Attributes={"FifoQueue": "true"})
+            calls[direct] = (sqs, url["QueueUrl"])
+            for number in range(20):  # untimed: connections, caches
+                _fifo_round(sqs, url["QueueUrl"], -1 - number)
+        walls: dict[bool, list[float]] = {True: [], False: []}
+        server_cpu = {True: 0.0, False: 0.0}
+        for number in range(rounds):
+            for direct, (sqs, url) in calls.items():
+                began, process, thread = time.perf_counter(), time.process_time(), time.thread_time()
+                _fifo_round(sqs, url, number)
+                walls[direct].append(time.perf_counter() - began)
+                server_cpu[direct] += (time.process_time() - process) - (time.thread_time() - thread)
+    finally:
+        for server in servers.values():
+            server.stop()
+        if not patched_before[0]:
+            use_moto_clock()
+        if not patched_before[1]:
+            use_moto_requests()
+    per_call = {direct: server_cpu[direct] / rounds / 3 * 1000 for direct in servers}
+    for direct, label in ((False, "through moto's Flask app"), (True, "straight to moto's SQS")):
+        result.add(f"one FIFO link's 3 calls, {label}: wall", median(walls[direct]) * 1000, "ms")
+        result.add(f"  server CPU per call, {label}", per_call[direct], "ms")
+    result.add(
+        "server CPU per call, straight / through Flask",
+        per_call[True] / per_call[False],
+        note=f"{rounds} rounds each, alternating",
+    )
+
+
+def run(backlogs: list[int], calls: int, path_rounds: int) -> SectionResult:
     """Per-call costs at each backlog, before and after the cheap clock."""
     from moto.server import ThreadedMotoServer
 
@@ -112,6 +187,7 @@ def run(backlogs: list[int], calls: int) -> SectionResult:
         # The clock is this process's global state: leave it as it was found.
         (use_cheap_clock if cheap_before else use_moto_clock)()
         server.stop()
+    server_paths(result, path_rounds)
     result.notes.append(
         "moto's ceiling: links per second one moto server could pass through the extract queue if it did"
         " nothing else (1 / (SendMessageBatch/10 + receive + delete)); the persister's FIFO queue adds"

@@ -1,8 +1,14 @@
-"""moto's SQS behind local mode's keep-alive HTTP server, driven by boto3 as the functions drive it."""
+"""moto's SQS behind local mode's keep-alive HTTP server, driven by boto3 as the functions drive it.
+
+Every test runs on both of the server's paths for SQS: straight to moto's SQS responses (what local
+mode uses) and through moto's Flask app (what moto's own server does); one test compares the two.
+"""
 
 from __future__ import annotations
 
 import http.client
+import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,16 +23,26 @@ SQS_AUTHORIZATION = (
 )
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[MotoHttpServer]:
-    running = MotoHttpServer()
+def _started(direct_sqs: bool) -> MotoHttpServer:
+    running = MotoHttpServer(direct_sqs=direct_sqs)
     running.start()
-    yield running
-    running.stop()
+    return running
 
 
-@pytest.fixture
-def sqs(server: MotoHttpServer) -> Any:
+@pytest.fixture(scope="module")
+def servers() -> Iterator[dict[bool, MotoHttpServer]]:
+    both = {direct: _started(direct) for direct in (True, False)}
+    yield both
+    for running in both.values():
+        running.stop()
+
+
+@pytest.fixture(params=[True, False], ids=["direct", "through-flask"])
+def server(request: pytest.FixtureRequest, servers: dict[bool, MotoHttpServer]) -> MotoHttpServer:
+    return servers[request.param]
+
+
+def _client(server: MotoHttpServer) -> Any:
     host, port = server.get_host_and_port()
     return boto3.client(
         "sqs", endpoint_url=f"http://{host}:{port}", region_name=REGION,
@@ -34,8 +50,14 @@ def sqs(server: MotoHttpServer) -> Any:
     )  # fmt: skip
 
 
-def test_send_receive_and_delete_answer_as_moto_does(sqs: Any) -> None:
-    url = sqs.create_queue(QueueName="kept.fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
+@pytest.fixture
+def sqs(server: MotoHttpServer) -> Any:
+    return _client(server)
+
+
+def test_send_receive_and_delete_answer_as_moto_does(sqs: Any, server: MotoHttpServer) -> None:
+    name = f"kept-{server.get_host_and_port()[1]}.fifo"
+    url = sqs.create_queue(QueueName=name, Attributes={"FifoQueue": "true"})["QueueUrl"]
     sent = sqs.send_message_batch(
         QueueUrl=url,
         Entries=[
@@ -68,7 +90,7 @@ def test_moto_s_errors_reach_the_client_as_errors(sqs: Any) -> None:
 
 def test_one_connection_carries_many_requests(server: MotoHttpServer, sqs: Any) -> None:
     # What the server is for: botocore keeps its connection, so the calls after the first open none.
-    url = sqs.create_queue(QueueName="reused")["QueueUrl"]
+    url = sqs.create_queue(QueueName=f"reused-{server.get_host_and_port()[1]}")["QueueUrl"]
     connections_before = server.connections_served
     for n in range(20):
         sqs.send_message(QueueUrl=url, MessageBody=str(n))
@@ -99,3 +121,102 @@ def test_a_chunked_request_is_read_whole_and_a_bad_length_is_refused(server: Mot
     assert refused.status == 400
     refused.read()
     connection.close()
+
+
+# Values that differ from one call to the next, whichever path answers.
+_VOLATILE = re.compile(
+    r'"(MessageId|ReceiptHandle|SequenceNumber|SentTimestamp|ApproximateFirstReceiveTimestamp'
+    r'|CreatedTimestamp|LastModifiedTimestamp)": "[^"]*"'
+)
+# Headers left out of the comparison: a fresh id per answer, the length (the queues' names differ; the
+# bodies are compared), and the CORS header moto's Flask app adds for browsers (no browser talks to
+# local mode's SQS; boto3 never reads it).
+_NOT_COMPARED = {"x-amzn-requestid", "content-length", "access-control-allow-origin"}
+
+
+def _raw(server: MotoHttpServer, action: str, params: dict[str, Any]) -> tuple[int, dict[str, str], str]:
+    host, port = server.get_host_and_port()
+    connection = http.client.HTTPConnection(host, port, timeout=5)
+    headers = {
+        "Content-Type": "application/x-amz-json-1.0",
+        "X-Amz-Target": f"AmazonSQS.{action}",
+        "Authorization": SQS_AUTHORIZATION,
+    }
+    connection.request("POST", "/", body=json.dumps(params).encode(), headers=headers)
+    answer = connection.getresponse()
+    body = answer.read().decode()
+    connection.close()
+    kept = {name.lower(): value for name, value in answer.getheaders() if name.lower() not in _NOT_COMPARED}
+    return answer.status, kept, _VOLATILE.sub(r'"\1": "…"', body)
+
+
+def test_the_direct_path_answers_every_call_as_moto_s_flask_app_does(
+    servers: dict[bool, MotoHttpServer],
+) -> None:
+    # Each call goes to both paths, one after the other, on queues each path made for itself.
+    for direct in (True, False):
+        _raw(
+            servers[direct],
+            "CreateQueue",
+            {"QueueName": f"same-{direct}.fifo", "Attributes": {"FifoQueue": "true"}},
+        )
+        _raw(servers[direct], "CreateQueue", {"QueueName": f"same-{direct}"})
+
+    def both(action: str, params: dict[str, Any]) -> list[tuple[int, dict[str, str], str]]:
+        answers = []
+        for direct in (True, False):
+            host, port = servers[direct].get_host_and_port()
+            base, queue = f"http://{host}:{port}", f"same-{direct}"
+            text = json.dumps(params).replace("{base}", base).replace("{queue}", queue)
+            status, headers, body = _raw(servers[direct], action, json.loads(text))
+            answers.append((status, headers, body.replace(base, "{base}").replace(queue, "{queue}")))
+        return answers
+
+    url = "{base}/123456789012/{queue}"
+    calls: list[tuple[str, dict[str, Any]]] = [
+        ("GetQueueUrl", {"QueueName": "{queue}.fifo"}),
+        (
+            "SendMessageBatch",
+            {
+                "QueueUrl": url + ".fifo",
+                "Entries": [
+                    {
+                        "Id": str(n),
+                        "MessageBody": f"b{n} é",
+                        "MessageGroupId": "g",
+                        "MessageDeduplicationId": f"d{n}",
+                    }
+                    for n in range(3)
+                ],
+            },
+        ),
+        (
+            "SendMessage",
+            {
+                "QueueUrl": url,
+                "MessageBody": "plain",
+                "MessageAttributes": {"k": {"DataType": "String", "StringValue": "v"}},
+            },
+        ),
+        (
+            "ReceiveMessage",
+            {
+                "QueueUrl": url + ".fifo",
+                "MaxNumberOfMessages": 10,
+                "MessageSystemAttributeNames": ["MessageGroupId"],
+            },
+        ),
+        ("ReceiveMessage", {"QueueUrl": url, "MessageAttributeNames": ["All"]}),
+        (
+            "GetQueueAttributes",
+            {"QueueUrl": url + ".fifo", "AttributeNames": ["FifoQueue", "VisibilityTimeout"]},
+        ),
+        # Errors: a queue that does not exist, a batch entry id SQS refuses, a FIFO message with no group.
+        ("GetQueueUrl", {"QueueName": "{queue}-never-made"}),
+        ("SendMessageBatch", {"QueueUrl": url, "Entries": [{"Id": "no spaces", "MessageBody": "x"}]}),
+        ("SendMessage", {"QueueUrl": url + ".fifo", "MessageBody": "no group"}),
+    ]
+    for action, params in calls:
+        direct, through_flask = both(action, params)
+        assert direct == through_flask, action
+    assert both("GetQueueUrl", {"QueueName": "{queue}-never-made"})[0][0] == 400
