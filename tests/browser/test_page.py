@@ -8,6 +8,7 @@ persister, as on AWS.
 
 from __future__ import annotations
 
+import re
 import urllib.request
 from pathlib import Path
 from urllib.parse import quote
@@ -160,6 +161,10 @@ def test_subscribing_to_a_feed_shows_its_episodes_and_html_in_titles_as_text(
     (mine,) = [p for p in podcasts["podcasts"] if p["feedUrl"] == url]
     assert "<img" in mine["title"]
     expect(row.locator(".title")).to_have_text(mine["title"])
+    # A sync that went well is not shown in the colour of a failure
+    assert mine["lastStatus"] == "updated"
+    expect(row.locator(".badge")).to_have_text("updated")
+    expect(row.locator(".badge")).to_have_class(re.compile(r"\bsync-ok\b"))
     # Its episodes are on the list, as text
     page.get_by_role("button", name="List").click()
     list_filter(page, "Type").select_option("podcast")
@@ -184,7 +189,7 @@ def test_phone_width_has_no_horizontal_scroll(
     try:
         sign_in(watched.page, stack)
         expect(watched.page.locator("#episodes .episode").first).to_be_visible()
-        for tab in ("Podcasts", "List"):
+        for tab in ("Podcasts", "Channels", "List"):
             widths = watched.page.evaluate(
                 "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
             )

@@ -1,12 +1,14 @@
-// The page's entry: sign-in, the two sections, sign-out.
+// The page's entry: sign-in, the three sections, sign-out.
 
 import { call, token } from "./api.js";
 import { setUpAdd } from "./add.js";
 import { reload, setUpList } from "./list.js";
 import { loadPodcasts, setUpPodcasts } from "./podcasts.js";
+import { clearChannels, loadChannels, setUpChannels } from "./channels.js";
 
 const $ = (id) => document.getElementById(id);
 let podcastsReady = false;
+let channelsReady = false;
 
 function showTab(name) {
   for (const button of document.querySelectorAll("#tabs [data-tab]")) {
@@ -15,12 +17,20 @@ function showTab(name) {
   }
   $("list-view").hidden = name !== "list";
   $("podcasts-view").hidden = name !== "podcasts";
+  $("channels-view").hidden = name !== "channels";
   if (name === "podcasts") {
     if (!podcastsReady) {
       podcastsReady = true;
       setUpPodcasts();
     }
     loadPodcasts();
+  }
+  if (name === "channels") {
+    if (!channelsReady) {
+      channelsReady = true;
+      setUpChannels();
+    }
+    loadChannels();
   }
 }
 
@@ -36,9 +46,11 @@ function signedOut(message = "") {
   $("tabs").hidden = true;
   $("list-view").hidden = true;
   $("podcasts-view").hidden = true;
+  $("channels-view").hidden = true;
   $("episodes").replaceChildren();
   $("jobs").replaceChildren();
   $("podcasts").replaceChildren();
+  clearChannels();
   $("sign-in").hidden = false;
   $("sign-in-message").textContent = message;
   $("token").value = "";

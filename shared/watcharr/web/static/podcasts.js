@@ -1,6 +1,7 @@
 // Podcasts: subscribe, the subscriptions with their last sync, unsubscribe, and "sync now" locally.
 
 import { call } from "./api.js";
+import { offerSyncNow } from "./sync.js";
 import { el, linkOrText, toast, when } from "./dom.js";
 import { followJob } from "./add.js";
 import { failed, reload } from "./list.js";
@@ -18,7 +19,7 @@ function row(podcast) {
   return el("li", { class: "podcast", "data-id": podcast.id },
     el("h3", {}, linkOrText(podcast.title || podcast.feedUrl, podcast.feedUrl, { class: "title" })),
     el("p", { class: "meta" },
-      el("span", { class: `badge sync-${status === "ok" ? "ok" : "other"}`, text: status }),
+      el("span", { class: `badge sync-${status === "failed" ? "other" : "ok"}`, text: status }),
       el("span", { text: `${podcast.episodeCount} episode${podcast.episodeCount === 1 ? "" : "s"}` }),
       podcast.lastSyncAt ? el("span", { text: `last sync ${when(podcast.lastSyncAt)}` }) : null,
       podcast.tag ? el("span", { class: "tag", text: podcast.tag }) : null),
@@ -82,26 +83,13 @@ async function subscribe(event) {
   }
 }
 
-async function syncNow() {
-  try {
-    const { data } = await call("POST", "/_local/sync", undefined, { auth: false });
-    const queued = data.PodcastSyncFunction?.feedsQueued;
-    toast(typeof queued === "number" ? `Sync started: ${queued} feed${queued === 1 ? "" : "s"}.` : "Sync started.");
-    const podcasts = await loadPodcasts();
-    for (const podcast of podcasts) followSync(podcast.id, 5);
-  } catch (error) {
-    toast(`Sync did not start: ${error.message}`);
-  }
+/** After "sync now": follows every podcast's sync to its end. */
+async function followEvery() {
+  for (const podcast of (await loadPodcasts()) || []) followSync(podcast.id, 5);
 }
 
-/** Wires the podcast forms; "sync now" only shows where the local stack's admin route answers. */
+/** Wires the podcast forms, and "sync now" where the local stack runs. */
 export async function setUpPodcasts() {
   $("subscribe-form").addEventListener("submit", subscribe);
-  $("sync-now").addEventListener("click", syncNow);
-  try {
-    const { data } = await call("GET", "/_local/health", undefined, { auth: false });
-    $("sync-now").hidden = data.status !== "ok";
-  } catch {
-    $("sync-now").hidden = true;
-  }
+  await offerSyncNow($("sync-now"), followEvery);
 }
