@@ -11,12 +11,18 @@ to moto's SQS responses, as local mode sends them, against moto's Flask app, as 
 Two servers run side by side in this process on the same backend; rounds alternate between them. Each
 round is what one link costs the FIFO queue: SendMessageBatch of one FIFO message, ReceiveMessage and
 DeleteMessageBatch. The server's CPU is this process's CPU less the calling thread's.
+
+Last, the pollers' own calls, which go to moto's backend in the runner's process
+(``watcharr.local.moto_queues``): a queue holding a backlog drained as the extractors' pollers drain it
+(receive one, delete it) and a FIFO queue drained ten at a time, as the persister's poller receives,
+with moto's own retention check and receipt handles against the ones local mode installs, alternating.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from contextlib import nullcontext
 from typing import Any
 
 import boto3
@@ -25,17 +31,21 @@ from bench.common import REPO_ROOT, SectionResult, median
 from watcharr.local.moto_clock import (
     cheap_clock_in_use,
     cheap_requests_in_use,
+    moto_receives,
     use_cheap_clock,
     use_cheap_requests,
     use_moto_clock,
     use_moto_requests,
 )
 from watcharr.local.moto_http import MotoHttpServer
+from watcharr.local.moto_queues import MotoQueues
 from watcharr.local.state import ACCOUNT_ID, REGION
 from watcharr.local.template import load_template
 
 TITLE = "6. Queue backend (moto SQS)"
 BODY = "x" * 400
+# What the extract queue holds while a 200-link add is worked through (section 1's workload).
+POLLER_BACKLOG = 200
 
 
 def _fill(queue_name: str, count: int) -> None:
@@ -136,6 +146,70 @@ def server_paths(result: SectionResult, rounds: int) -> None:
     )
 
 
+def _drain(queues: MotoQueues, url: str, most: int, fifo: bool, backlog: int, number: int) -> float:
+    """Fill the queue to ``backlog`` (untimed), then the CPU seconds per message of draining it."""
+    from moto.sqs.models import sqs_backends
+
+    backend = sqs_backends[ACCOUNT_ID][REGION]
+    name = url.rpartition("/")[2]
+    for i in range(backlog):
+        extra = {"group_id": "g", "deduplication_id": f"{number}-{i}"} if fifo else {}
+        backend.send_message(name, BODY, **extra)
+    began, drained = time.thread_time(), 0
+    while drained < backlog:
+        messages = queues.receive_message(
+            QueueUrl=url, MaxNumberOfMessages=most, WaitTimeSeconds=0,
+            MessageSystemAttributeNames=["All"], MessageAttributeNames=["All"],
+        ).get("Messages", [])  # fmt: skip
+        if not messages:
+            raise RuntimeError(f"{name}: {backlog - drained} messages not received")
+        queues.delete_message_batch(
+            QueueUrl=url,
+            Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)],
+        )
+        drained += len(messages)
+    return (time.thread_time() - began) / backlog
+
+
+def poller_receives(result: SectionResult, rounds: int, backlog: int) -> None:
+    """The pollers' in-process receive + delete per message, with and without the receive patches."""
+    from moto import mock_aws
+
+    patched_before = cheap_clock_in_use(), cheap_requests_in_use()
+    use_cheap_clock()
+    use_cheap_requests()
+    try:
+        with mock_aws():
+            sqs = boto3.client("sqs", region_name=REGION)
+            standard = sqs.create_queue(QueueName="bench-poller")["QueueUrl"]
+            fifo = sqs.create_queue(QueueName="bench-poller.fifo", Attributes={"FifoQueue": "true"})[
+                "QueueUrl"
+            ]
+            queues = MotoQueues()
+            costs: dict[tuple[str, bool], list[float]] = {}
+            for number in range(rounds):
+                for patched in (False, True):
+                    with nullcontext() if patched else moto_receives():
+                        for kind, url, most in (("standard", standard, 1), ("FIFO", fifo, 10)):
+                            cost = _drain(queues, url, most, kind == "FIFO", backlog, 2 * number + patched)
+                            costs.setdefault((kind, patched), []).append(cost)
+    finally:
+        if not patched_before[0]:
+            use_moto_clock()
+        if not patched_before[1]:
+            use_moto_requests()
+    for kind, most in (("standard", 1), ("FIFO", 10)):
+        before, after = median(costs[(kind, False)]) * 1000, median(costs[(kind, True)]) * 1000
+        label = f"pollers' receive ({most}) + delete, {kind} queue of {backlog:,}, per message"
+        result.add(f"{label}: moto's receive", before, "ms")
+        result.add(
+            f"{label}: local mode's",
+            after,
+            "ms",
+            note=f"{after / before:.2f}× ({rounds} rounds, alternating)",
+        )
+
+
 def run(backlogs: list[int], calls: int, path_rounds: int) -> SectionResult:
     """Per-call costs at each backlog, before and after the cheap clock."""
     from moto.server import ThreadedMotoServer
@@ -188,6 +262,7 @@ def run(backlogs: list[int], calls: int, path_rounds: int) -> SectionResult:
         (use_cheap_clock if cheap_before else use_moto_clock)()
         server.stop()
     server_paths(result, path_rounds)
+    poller_receives(result, max(3, path_rounds // 100), POLLER_BACKLOG)
     result.notes.append(
         "moto's ceiling: links per second one moto server could pass through the extract queue if it did"
         " nothing else (1 / (SendMessageBatch/10 + receive + delete)); the persister's FIFO queue adds"

@@ -235,3 +235,42 @@ def test_the_request_patches_come_and_go_and_unknown_actions_are_still_refused()
         (use_cheap_requests if before else use_moto_requests)()
 
     assert cached == own == "receive_message"
+
+
+def _backend_queue(name: str) -> Any:
+    from moto.sqs.models import sqs_backends
+
+    return sqs_backends["123456789012"]["us-east-1"].get_queue(name)
+
+
+def test_a_message_past_its_queue_s_retention_period_is_not_handed_out(cheap_sqs: Any) -> None:
+    url = cheap_sqs.create_queue(QueueName="retained", Attributes={"MessageRetentionPeriod": "60"})[
+        "QueueUrl"
+    ]
+    cheap_sqs.send_message(QueueUrl=url, MessageBody="old")
+    (old,) = _backend_queue("retained")._messages
+    old.sent_timestamp -= 61_000
+    expired = _receive(cheap_sqs, url)
+
+    # A longer period set afterwards is read from the queue as it is now.
+    cheap_sqs.set_queue_attributes(QueueUrl=url, Attributes={"MessageRetentionPeriod": "120"})
+    old.visible_at = 0
+    kept = _receive(cheap_sqs, url)
+
+    assert expired == []
+    assert [m["Body"] for m in kept] == ["old"]
+
+
+def test_receipt_handles_are_still_moto_s_and_new_at_each_receive(cheap_sqs: Any) -> None:
+    url = cheap_sqs.create_queue(QueueName="handles")["QueueUrl"]
+    cheap_sqs.send_message(QueueUrl=url, MessageBody="one")
+    handles = []
+    for _ in range(3):
+        (message,) = cheap_sqs.receive_message(QueueUrl=url, VisibilityTimeout=0)["Messages"]
+        handles.append(message["ReceiptHandle"])
+
+    assert all(len(h) == 185 and h.isalpha() and h.islower() for h in handles)
+    assert len(set(handles)) == 3
+    # The newest handle deletes the message.
+    cheap_sqs.delete_message(QueueUrl=url, ReceiptHandle=handles[-1])
+    assert _receive(cheap_sqs, url) == []
