@@ -25,6 +25,7 @@ from watcharr.local.moto_clock import (
     use_moto_clock,
     use_moto_requests,
 )
+from watcharr.local.state import ACCOUNT_ID
 
 
 @pytest.fixture
@@ -240,7 +241,7 @@ def test_the_request_patches_come_and_go_and_unknown_actions_are_still_refused()
 def _backend_queue(name: str) -> Any:
     from moto.sqs.models import sqs_backends
 
-    return sqs_backends["123456789012"]["us-east-1"].get_queue(name)
+    return sqs_backends[ACCOUNT_ID]["us-east-1"].get_queue(name)
 
 
 def test_a_message_past_its_queue_s_retention_period_is_not_handed_out(cheap_sqs: Any) -> None:

@@ -157,6 +157,10 @@ def _retention_from_its_field(_original: Callable[..., bool]) -> Callable[..., b
     return is_message_valid_based_on_retention_period
 
 
+# The length of moto's receipt handles (moto.sqs.utils.generate_receipt_handle).
+RECEIPT_HANDLE_LENGTH = 185
+
+
 def _drawn_at_once(_original: Callable[[], str]) -> Callable[[], str]:
     """moto's receipt handle (185 lowercase letters from moto's random source) in one draw, not 185."""
     import string
@@ -165,10 +169,6 @@ def _drawn_at_once(_original: Callable[[], str]) -> Callable[[], str]:
 
     letters, length = string.ascii_lowercase, RECEIPT_HANDLE_LENGTH
     return lambda: "".join(mock_random.choices(letters, k=length))
-
-
-# The length of moto's receipt handles (moto.sqs.utils.generate_receipt_handle).
-RECEIPT_HANDLE_LENGTH = 185
 
 
 def _listed_once(original: Callable[[], Any]) -> Callable[[], tuple[str, ...]]:
