@@ -3,50 +3,59 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from typing import Any
 
-from watcharr.adapters.store.connection import Row
+from watcharr.adapters.store.connection import Row, retry_while_busy
 from watcharr.models.queries import ListEpisodes
 
 
 class ReadStore:
-    """The query function's reads, on a read-only connection."""
+    """The query function's reads, on a read-only connection.
+
+    Each statement that finds the writer committing is tried again after a short pause
+    (``retry_while_busy``) rather than after SQLite's own millisecond ones.
+    """
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
+        conn.execute("PRAGMA busy_timeout = 0")
+
+    def _execute(self, sql: str, parameters: Sequence[Any] = ()) -> sqlite3.Cursor:
+        return retry_while_busy(lambda: self.conn.execute(sql, parameters))
 
     def dead_letters(self, limit: int, offset: int) -> tuple[list[Row], int]:
         """Messages the persister refused, newest first, and how many there are in all."""
-        rows = self.conn.execute(
+        rows = self._execute(
             "SELECT message_id, body, reason, type, received_at FROM dead_letters"
             " ORDER BY received_at DESC, message_id LIMIT ? OFFSET ?",
             (limit, offset),
         ).fetchall()
-        total = self.conn.execute("SELECT COUNT(*) AS n FROM dead_letters").fetchone()["n"]
+        total = self._execute("SELECT COUNT(*) AS n FROM dead_letters").fetchone()["n"]
         return rows, total
 
     def dead_letter(self, message_id: str) -> Row | None:
-        return self.conn.execute(
+        return self._execute(
             "SELECT message_id, body, reason, type, received_at FROM dead_letters WHERE message_id = ?",
             (message_id,),
         ).fetchone()
 
     def user_by_token_hash(self, token_hash: str) -> Row | None:
-        return self.conn.execute(
+        return self._execute(
             "SELECT id, username, token_hash FROM users WHERE token_hash = ?", (token_hash,)
         ).fetchone()
 
     def user_by_name(self, username: str) -> Row | None:
-        return self.conn.execute("SELECT id, username FROM users WHERE username = ?", (username,)).fetchone()
+        return self._execute("SELECT id, username FROM users WHERE username = ?", (username,)).fetchone()
 
     def job(self, user_id: int, job_id: str) -> Row | None:
-        return self.conn.execute(
+        return self._execute(
             "SELECT id, source, left_out, created_at, updated_at FROM jobs WHERE id = ? AND user_id = ?",
             (job_id, user_id),
         ).fetchone()
 
     def job_items(self, job_id: str) -> list[Row]:
-        return self.conn.execute(
+        return self._execute(
             "SELECT i.id, i.parent_item_id, i.url, i.kind, i.state, i.reason, i.title, i.episode_id, i.attempts,"
             " i.media_key, i.tag, i.retries, e.type AS episode_type, c.name AS channel FROM job_items i"
             " LEFT JOIN episodes e ON e.id = i.episode_id LEFT JOIN channels c ON c.id = e.channel_id"
@@ -57,18 +66,18 @@ class ReadStore:
     def episodes(self, query: ListEpisodes) -> tuple[list[Row], int]:
         """One page of the user's list as the query filters and sorts it, and how many match in all."""
         where, params = _episode_filters(query)
-        total: int = self.conn.execute(
+        total: int = self._execute(
             f"SELECT COUNT(*) AS n FROM episodes e LEFT JOIN channels c ON c.id = e.channel_id WHERE {where}",
             params,
         ).fetchone()["n"]
-        rows = self.conn.execute(
+        rows = self._execute(
             f"{_EPISODE_SELECT} WHERE {where} ORDER BY {_EPISODE_ORDER[query.sort]} LIMIT ? OFFSET ?",
             (*params, query.limit, query.offset),
         ).fetchall()
         return self._with_tags(rows), total
 
     def episode(self, user_id: int, episode_id: int) -> Row | None:
-        rows = self.conn.execute(
+        rows = self._execute(
             f"{_EPISODE_SELECT} WHERE e.id = ? AND e.user_id = ?", (episode_id, user_id)
         ).fetchall()
         return self._with_tags(rows)[0] if rows else None
@@ -79,7 +88,7 @@ class ReadStore:
             row["tags"] = []
         if by_id:
             marks = ", ".join("?" * len(by_id))
-            for tag in self.conn.execute(
+            for tag in self._execute(
                 "SELECT et.episode_id, t.id, t.name, t.color FROM episode_tags et JOIN tags t ON t.id = et.tag_id"
                 f" WHERE et.episode_id IN ({marks}) ORDER BY t.name COLLATE NOCASE, t.id",
                 tuple(by_id),
@@ -89,7 +98,7 @@ class ReadStore:
 
     def tags(self, user_id: int) -> list[Row]:
         """The user's tags by name, each with how many episodes on the list carry it."""
-        return self.conn.execute(
+        return self._execute(
             "SELECT t.id, t.name, t.color, t.created_at, (SELECT COUNT(*) FROM episode_tags et"
             " JOIN episodes e ON e.id = et.episode_id WHERE et.tag_id = t.id AND e.is_deleted = 0) AS episode_count"
             " FROM tags t WHERE t.user_id = ? ORDER BY t.name COLLATE NOCASE, t.id",
@@ -97,7 +106,7 @@ class ReadStore:
         ).fetchall()
 
     def command(self, user_id: int, command_id: str) -> Row | None:
-        return self.conn.execute(
+        return self._execute(
             "SELECT id, type, state, reason, episode_id, tag_id, created_at, applied_at FROM commands"
             " WHERE id = ? AND user_id = ?",
             (command_id, user_id),
@@ -105,10 +114,9 @@ class ReadStore:
 
     def jobs(self, user_id: int, limit: int, offset: int) -> tuple[list[Row], int]:
         """The user's jobs newest first, each with its item count per state, and how many in all."""
-        total: int = self.conn.execute(
-            "SELECT COUNT(*) AS n FROM jobs WHERE user_id = ?", (user_id,)
-        ).fetchone()["n"]
-        jobs = self.conn.execute(
+        counted = self._execute("SELECT COUNT(*) AS n FROM jobs WHERE user_id = ?", (user_id,)).fetchone()
+        total: int = counted["n"]
+        jobs = self._execute(
             "SELECT id, source, left_out, created_at, updated_at FROM jobs WHERE user_id = ?"
             " ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?",
             (user_id, limit, offset),
@@ -118,7 +126,7 @@ class ReadStore:
             job["states"] = {}
         if by_id:
             marks = ", ".join("?" * len(by_id))
-            for r in self.conn.execute(
+            for r in self._execute(
                 f"SELECT job_id, state, COUNT(*) AS n FROM job_items WHERE job_id IN ({marks})"
                 " GROUP BY job_id, state",
                 tuple(by_id),
@@ -128,11 +136,11 @@ class ReadStore:
 
     def import_report(self, import_id: str) -> Row | None:
         """An import's counts and its skipped rows' reasons, in the order they came."""
-        row = self.conn.execute("SELECT * FROM imports WHERE id = ?", (import_id,)).fetchone()
+        row = self._execute("SELECT * FROM imports WHERE id = ?", (import_id,)).fetchone()
         if row is not None:
             row["skipped"] = [
                 r["reason"]
-                for r in self.conn.execute(
+                for r in self._execute(
                     "SELECT reason FROM import_skips WHERE import_id = ? ORDER BY sequence, rowid",
                     (import_id,),
                 )
@@ -146,7 +154,7 @@ class ReadStore:
             if user_id is not None
             else ("s.is_active = 1", ())
         )
-        return self.conn.execute(
+        return self._execute(
             "SELECT s.id, s.user_id, s.kind, s.include_shorts, s.feed_url, s.title, s.artwork_url, s.tag,"
             " s.etag, s.last_modified, s.last_sync_at, s.last_status, s.last_error, s.created_at,"
             " (SELECT COUNT(*) FROM episodes e WHERE e.subscription_id = s.id) AS episode_count"
@@ -157,21 +165,21 @@ class ReadStore:
     def seen_keys(self, sub_id: str) -> list[str]:
         return [
             r["key_hash"]
-            for r in self.conn.execute(
+            for r in self._execute(
                 "SELECT key_hash FROM subscription_seen_items WHERE subscription_id = ?", (sub_id,)
             )
         ]
 
     def partial_episodes(self, created_after: str, limit: int) -> list[Row]:
         """Episodes saved with partial metadata since ``created_after``, the least recently tried first."""
-        return self.conn.execute(
+        return self._execute(
             "SELECT id, user_id, external_id, url FROM episodes"
             " WHERE partial_metadata = 1 AND created_at > ? ORDER BY updated_at, id LIMIT ?",
             (created_after, limit),
         ).fetchall()
 
     def stale_items(self, updated_before: str, limit: int) -> list[Row]:
-        return self.conn.execute(
+        return self._execute(
             "SELECT i.id, i.job_id, i.url, i.kind, i.media_key, i.tag, i.requeues, i.retries, j.user_id"
             " FROM job_items i"
             " JOIN jobs j ON j.id = i.job_id WHERE i.state = 'queued' AND i.updated_at < ?"

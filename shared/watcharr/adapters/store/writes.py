@@ -11,7 +11,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
-from watcharr.adapters.store.connection import Row
+from watcharr.adapters.store.connection import Row, commit
 from watcharr.adapters.store.writes_imports import ImportWrites
 from watcharr.models.messages import JobItemSpec
 
@@ -28,10 +28,13 @@ class WriteStore(ImportWrites):
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             yield
+            commit(self.conn)
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            # A COMMIT that could not take the lock in time leaves the transaction open: undo it too,
+            # or every later message would fail to BEGIN.
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
             raise
-        self.conn.execute("COMMIT")
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:
