@@ -158,6 +158,47 @@ def test_a_redelivered_poison_message_is_kept_once(
     assert len(counted) == 1
 
 
+def test_a_commit_held_up_by_a_reader_is_retried_and_the_persister_goes_on(
+    lambda_world: LambdaWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a reader that keeps its shared lock longer than the persister's busy timeout, so the
+    # persister's transaction runs but its COMMIT cannot take the exclusive lock
+    create_user(lambda_world, "alice")
+    monkeypatch.setattr("watcharr.adapters.store.connection.BUSY_TIMEOUT_MS", 50)
+    persister = lambda_world.function("persister")
+    persister.write_store.cache_clear()
+    reader = sqlite3.connect(f"file:{lambda_world.database}?mode=ro", uri=True, isolation_level=None)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM users").fetchone()
+    for name in ("s1", "s2"):
+        send_raw(
+            lambda_world,
+            json.dumps(
+                {
+                    "v": 1,
+                    "type": "SubscriptionAdded",
+                    "subscription_id": name,
+                    "user_id": 1,
+                    "feed_url": f"https://example.com/{name}",
+                }
+            ),
+            name,
+        )
+    try:
+        # When the persister gets the first message
+        lambda_world.deliver("ResultsQueue", "persister", 1, "PersisterFunction")
+        # Then the record failed and stays queued, and its transaction was undone
+        assert lambda_world.queue_depth("ResultsQueue") == 2
+        assert not persister.write_store().conn.in_transaction
+    finally:
+        reader.execute("COMMIT")
+        reader.close()
+    # And once the reader is done, the same container applies it and the one behind it, in order
+    lambda_world.run_persister()
+    assert rows(lambda_world, "SELECT id FROM subscriptions ORDER BY id") == [("s1",), ("s2",)]
+    assert dead_letters(lambda_world) == []
+
+
 def test_a_locked_database_is_retried_not_dead_lettered(
     lambda_world: LambdaWorld, monkeypatch: pytest.MonkeyPatch
 ) -> None:
