@@ -8,6 +8,7 @@ import logging
 import sqlite3
 import time
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -48,12 +49,22 @@ def dead_letters(world: LambdaWorld) -> list[tuple[object, ...]]:
     return rows(world, "SELECT message_id, body, reason, type FROM dead_letters ORDER BY received_at")
 
 
-def hold_the_database(world: LambdaWorld, monkeypatch: pytest.MonkeyPatch) -> sqlite3.Connection:
-    """Another writer holding the database, with a lock the persister's busy timeout does not outwait."""
+def short_busy_timeout(world: LambdaWorld, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The persister's module, its connection reopened with a 50 ms busy timeout."""
     monkeypatch.setattr("watcharr.adapters.store.connection.BUSY_TIMEOUT_MS", 50)
     persister = world.function("persister")
     persister.write_store.cache_clear()
-    persister.write_store()
+    return persister
+
+
+def send_subscription(world: LambdaWorld, subscription_id: str, feed_url: str) -> None:
+    body = {"v": 1, "type": "SubscriptionAdded", "subscription_id": subscription_id, "user_id": 1}
+    send_raw(world, json.dumps({**body, "feed_url": feed_url}), subscription_id)
+
+
+def hold_the_database(world: LambdaWorld, monkeypatch: pytest.MonkeyPatch) -> sqlite3.Connection:
+    """Another writer holding the database, with a lock the persister's busy timeout does not outwait."""
+    short_busy_timeout(world, monkeypatch).write_store()
     holder = sqlite3.connect(world.database, isolation_level=None)
     holder.execute("BEGIN EXCLUSIVE")
     return holder
@@ -164,26 +175,12 @@ def test_a_commit_held_up_by_a_reader_is_retried_and_the_persister_goes_on(
     # Given a reader that keeps its shared lock longer than the persister's busy timeout, so the
     # persister's transaction runs but its COMMIT cannot take the exclusive lock
     create_user(lambda_world, "alice")
-    monkeypatch.setattr("watcharr.adapters.store.connection.BUSY_TIMEOUT_MS", 50)
-    persister = lambda_world.function("persister")
-    persister.write_store.cache_clear()
+    persister = short_busy_timeout(lambda_world, monkeypatch)
     reader = sqlite3.connect(f"file:{lambda_world.database}?mode=ro", uri=True, isolation_level=None)
     reader.execute("BEGIN")
     reader.execute("SELECT count(*) FROM users").fetchone()
     for name in ("s1", "s2"):
-        send_raw(
-            lambda_world,
-            json.dumps(
-                {
-                    "v": 1,
-                    "type": "SubscriptionAdded",
-                    "subscription_id": name,
-                    "user_id": 1,
-                    "feed_url": f"https://example.com/{name}",
-                }
-            ),
-            name,
-        )
+        send_subscription(lambda_world, name, f"https://example.com/{name}")
     try:
         # When the persister gets the first message
         lambda_world.deliver("ResultsQueue", "persister", 1, "PersisterFunction")
@@ -204,19 +201,7 @@ def test_a_locked_database_is_retried_not_dead_lettered(
 ) -> None:
     # Given another writer holding the database
     create_user(lambda_world, "alice")
-    send_raw(
-        lambda_world,
-        json.dumps(
-            {
-                "v": 1,
-                "type": "SubscriptionAdded",
-                "subscription_id": "s1",
-                "user_id": 1,
-                "feed_url": "https://example.com/feed",
-            }
-        ),
-        "sub",
-    )
+    send_subscription(lambda_world, "s1", "https://example.com/feed")
     holder = hold_the_database(lambda_world, monkeypatch)
     try:
         # When the persister gets the message
