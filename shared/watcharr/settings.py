@@ -24,6 +24,10 @@ class Settings(BaseModel):
     query_function_name: str = ""
     # Local mode fetches from 127.0.0.1 and private addresses; on AWS the SSRF guard refuses them.
     allow_private_network: bool = False
+    # Local mode's moto checks no signature, so its SQS requests go unsigned: SigV4 signing is a fifth
+    # of botocore's CPU per call. On AWS every request is signed (the template never sets this). Only
+    # local mode's direct SQS path (watcharr.local.moto_http) files unsigned calls under SQS.
+    sqs_unsigned: bool = False
     extract_max_receive_count: int = 5
     socket_timeout: float = limits.SOCKET_TIMEOUT_SECONDS
     playlist_limit: int = limits.PLAYLIST_LIMIT
@@ -53,10 +57,10 @@ class Settings(BaseModel):
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
         values: dict[str, object] = {}
-        for name in cls.model_fields:
+        for name, field in cls.model_fields.items():
             raw = env.get(f"WATCHARR_{name.upper()}")
             if raw is not None:
-                values[name] = raw.lower() in {"1", "true", "yes"} if name == "allow_private_network" else raw
+                values[name] = raw.lower() in {"1", "true", "yes"} if field.annotation is bool else raw
         return cls.model_validate(values)
 
 

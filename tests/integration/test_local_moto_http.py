@@ -9,14 +9,22 @@ from __future__ import annotations
 import http.client
 import json
 import re
+import threading
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
+from botocore import UNSIGNED
 
+from watcharr.adapters import queues
 from watcharr.local.moto_http import MotoHttpServer
+from watcharr.local.options import LocalOptions
+from watcharr.local.runner import LocalStack
 from watcharr.local.state import REGION
+from watcharr.models.messages import UserCreated
+from watcharr.settings import Settings
 
 SQS_AUTHORIZATION = (
     "AWS4-HMAC-SHA256 Credential=local/20261202/us-east-1/sqs/aws4_request, SignedHeaders=host, Signature=0"
@@ -220,3 +228,43 @@ def test_the_direct_path_answers_every_call_as_moto_s_flask_app_does(
         direct, through_flask = both(action, params)
         assert direct == through_flask, action
     assert both("GetQueueUrl", {"QueueName": "{queue}-never-made"})[0][0] == 400
+
+
+def test_unsigned_requests_reach_the_same_queues_as_signed_ones(
+    servers: dict[bool, MotoHttpServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Local mode's functions send unsigned (Settings.sqs_unsigned): moto must still file their
+    # messages under the account and region the runner and the pollers use. Only the direct path
+    # does: moto's Flask app tells services apart by the signature's scope and hands an unsigned
+    # SQS call to another service (answered 200, message gone), so local mode keeps the direct path.
+    server = servers[True]
+    sqs = _client(server)
+    host, port = server.get_host_and_port()
+    monkeypatch.setenv("AWS_ENDPOINT_URL_SQS", f"http://{host}:{port}")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    queues.sqs_client.cache_clear()
+    queues.publisher_for.cache_clear()
+    url = sqs.create_queue(QueueName=f"unsigned-{port}.fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
+    publisher = queues.publisher_for(Settings(results_queue_url=url, sqs_unsigned=True))
+    headers: list[dict[str, str]] = []
+    publisher.client.meta.events.register(
+        "before-send.sqs", lambda request, **_: headers.append(dict(request.headers))
+    )
+    try:
+        publisher.send_results([UserCreated(at="2026-12-03T12:00:00.000Z", username="u", token_hash="0" * 64)])
+    finally:
+        queues.sqs_client.cache_clear()
+        queues.publisher_for.cache_clear()
+    assert headers and all("Authorization" not in sent for sent in headers)
+    received = sqs.receive_message(QueueUrl=url, MessageSystemAttributeNames=["All"])["Messages"]
+    assert [json.loads(m["Body"])["username"] for m in received] == ["u"]
+    assert received[0]["Attributes"]["MessageGroupId"] == queues.RESULTS_MESSAGE_GROUP
+
+
+def test_local_mode_sends_unsigned_and_aws_signs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    local = Settings.from_env(LocalStack(LocalOptions(data_dir=tmp_path), threading.Event())._local_overrides())
+    assert local.sqs_unsigned is True
+    assert Settings.from_env({}).sqs_unsigned is False
+    assert queues.sqs_client(unsigned=True).meta.config.signature_version is UNSIGNED
+    assert queues.sqs_client().meta.config.signature_version is not UNSIGNED

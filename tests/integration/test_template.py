@@ -327,6 +327,7 @@ def test_environment_wires_each_function_to_the_real_queues_and_query_function(s
     assert int(extractor["WATCHARR_PLAYLIST_LIMIT"]) == 500
     for logical_id, env in environment.items():
         assert env["WATCHARR_ALLOW_PRIVATE_NETWORK"] == "false", logical_id
+        assert "WATCHARR_SQS_UNSIGNED" not in env, logical_id
         on_efs = env.get("WATCHARR_DATABASE_PATH") == "/mnt/data/watcharr.db"
         assert on_efs == (logical_id in VPC_FUNCTIONS), logical_id
 

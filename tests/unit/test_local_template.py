@@ -189,6 +189,7 @@ def test_template_environment_is_what_settings_reads(stack: StackSpec) -> None:
         assert {name for name in env if name.startswith("WATCHARR_")} <= fields, function.logical_id
         settings = Settings.from_env(env)
         assert settings.allow_private_network is False
+        assert settings.sqs_unsigned is False
         if function.logical_id == "ExtractorFunction":
             assert settings.extract_max_receive_count == stack.queue("ExtractQueue").max_receive_count
             assert settings.playlist_limit == stack.parameters["PlaylistLimit"]

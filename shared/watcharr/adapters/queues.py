@@ -7,6 +7,7 @@ from functools import lru_cache
 from typing import Any
 
 import boto3
+from botocore import UNSIGNED
 from botocore.config import Config
 
 from watcharr.models.messages import ExtractRequest, ResultMessage
@@ -22,10 +23,14 @@ class QueueSendError(RuntimeError):
     """SQS refused some entries of a batch even after a retry."""
 
 
-@lru_cache(maxsize=1)
-def sqs_client() -> Any:
-    """One client per process; boto3 honours AWS_ENDPOINT_URL_SQS, which local mode sets."""
-    return boto3.client("sqs", config=Config(retries={"mode": "standard", "max_attempts": 5}))
+@lru_cache(maxsize=2)
+def sqs_client(unsigned: bool = False) -> Any:
+    """One client per process; boto3 honours AWS_ENDPOINT_URL_SQS, which local mode sets, and
+    ``unsigned`` (local mode's moto only) leaves SigV4 out."""
+    config = Config(retries={"mode": "standard", "max_attempts": 5})
+    if unsigned:
+        config = config.merge(Config(signature_version=UNSIGNED))
+    return boto3.client("sqs", config=config)
 
 
 def _batches(bodies: Sequence[str]) -> Iterator[list[int]]:
@@ -87,4 +92,6 @@ class QueuePublisher:
 @lru_cache(maxsize=1)
 def publisher_for(settings: Settings) -> QueuePublisher:
     """The process's publisher to the queues its settings name (one per Lambda container)."""
-    return QueuePublisher(settings.extract_queue_url, settings.results_queue_url)
+    return QueuePublisher(
+        settings.extract_queue_url, settings.results_queue_url, sqs_client(settings.sqs_unsigned)
+    )

@@ -237,6 +237,8 @@ class LocalStack:
             "WATCHARR_DATABASE_PATH": str(self.files.database_path),
             # The one setting that lets local mode fetch from 127.0.0.1; the template sets false for AWS.
             "WATCHARR_ALLOW_PRIVATE_NETWORK": "true",
+            # moto checks no signature: the functions' SQS requests go unsigned (Settings.sqs_unsigned).
+            "WATCHARR_SQS_UNSIGNED": "true",
             # No Lambda service here: an empty name makes query_client_for call the QueryFunction in-process.
             "WATCHARR_QUERY_FUNCTION_NAME": "",
             LOG_FORMAT_VARIABLE: self.options.log_format,

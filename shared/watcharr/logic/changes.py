@@ -16,13 +16,14 @@ from watcharr.adapters.queues import QueuePublisher
 from watcharr.models.messages import Command
 from watcharr.models.queries import CommandAnswer, GetCommand, ask
 
-# A writer applies a command in a few milliseconds on a quiet machine (local mode: 2-4 ms from the
-# send) and in tens under load, so the first 20 ms are looked at every millisecond (a 5 ms pause
-# there answered 2.5 ms late on average, most of a waited PATCH's wait), the rest of the first 200 ms
-# every 5 ms (a growing pause there answered up to one pause late: after 40.6 ms for a command applied
-# at 24 ms). Later looks back off so a long wait costs the QueryFunction a few calls a second at most.
-# On AWS each look is a lambda:Invoke of several milliseconds, which spaces the first looks anyway.
-FIRST_POLL_SECONDS = 0.001
+# A writer applies a command in a few milliseconds on a quiet machine (local mode: about 1 ms after
+# the send is answered) and in tens under load, so the first 20 ms are looked at every 0.25 ms (a
+# 5 ms pause there answered 2.5 ms late on average, most of a waited PATCH's wait; a 1 ms pause still
+# 0.4 ms late, and each look costs the API about 0.1 ms), the rest of the first 200 ms every 5 ms (a
+# growing pause there answered up to one pause late: after 40.6 ms for a command applied at 24 ms).
+# Later looks back off so a long wait costs the QueryFunction a few calls a second at most. On AWS
+# each look is a lambda:Invoke of several milliseconds, which spaces the first looks anyway.
+FIRST_POLL_SECONDS = 0.00025
 QUICK_POLL_UNTIL_SECONDS = 0.02
 STEADY_POLL_SECONDS = 0.005
 STEADY_POLL_UNTIL_SECONDS = 0.2
