@@ -18,6 +18,7 @@ import boto3
 import pytest
 from botocore import UNSIGNED
 
+from tests.support.lambda_env import reset_process_state
 from watcharr.adapters import queues
 from watcharr.local.moto_http import MotoHttpServer
 from watcharr.local.options import LocalOptions
@@ -242,8 +243,7 @@ def test_unsigned_requests_reach_the_same_queues_as_signed_ones(
     host, port = server.get_host_and_port()
     monkeypatch.setenv("AWS_ENDPOINT_URL_SQS", f"http://{host}:{port}")
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    queues.sqs_client.cache_clear()
-    queues.publisher_for.cache_clear()
+    reset_process_state()
     url = sqs.create_queue(QueueName=f"unsigned-{port}.fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
     publisher = queues.publisher_for(Settings(results_queue_url=url, sqs_unsigned=True))
     headers: list[dict[str, str]] = []
@@ -251,10 +251,11 @@ def test_unsigned_requests_reach_the_same_queues_as_signed_ones(
         "before-send.sqs", lambda request, **_: headers.append(dict(request.headers))
     )
     try:
-        publisher.send_results([UserCreated(at="2026-12-03T12:00:00.000Z", username="u", token_hash="0" * 64)])
+        publisher.send_results(
+            [UserCreated(at="2026-12-03T12:00:00.000Z", username="u", token_hash="0" * 64)]
+        )
     finally:
-        queues.sqs_client.cache_clear()
-        queues.publisher_for.cache_clear()
+        reset_process_state()  # the next test's clients are its own
     assert headers and all("Authorization" not in sent for sent in headers)
     received = sqs.receive_message(QueueUrl=url, MessageSystemAttributeNames=["All"])["Messages"]
     assert [json.loads(m["Body"])["username"] for m in received] == ["u"]
@@ -263,7 +264,9 @@ def test_unsigned_requests_reach_the_same_queues_as_signed_ones(
 
 def test_local_mode_sends_unsigned_and_aws_signs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    local = Settings.from_env(LocalStack(LocalOptions(data_dir=tmp_path), threading.Event())._local_overrides())
+    local = Settings.from_env(
+        LocalStack(LocalOptions(data_dir=tmp_path), threading.Event())._local_overrides()
+    )
     assert local.sqs_unsigned is True
     assert Settings.from_env({}).sqs_unsigned is False
     assert queues.sqs_client(unsigned=True).meta.config.signature_version is UNSIGNED

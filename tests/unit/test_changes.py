@@ -63,7 +63,9 @@ def test_a_command_applied_in_the_first_200_ms_is_seen_within_6_ms(clock: Clock,
 
 
 @pytest.mark.parametrize("applied_at", [0.0004, 0.0011, 0.0035, 0.008, 0.019])
-def test_a_command_applied_in_the_first_20_ms_is_seen_within_half_a_ms(clock: Clock, applied_at: float) -> None:
+def test_a_command_applied_in_the_first_20_ms_is_seen_within_half_a_ms(
+    clock: Clock, applied_at: float
+) -> None:
     # Where local mode's writer is (about 1 ms after the send is answered): a 5 ms pause here was
     # most of the wait, a 1 ms one still 0.4 ms of a waited PATCH.
     looks: list[float] = []
