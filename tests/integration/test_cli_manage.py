@@ -169,8 +169,9 @@ def test_an_episode_that_is_not_yours_is_refused_and_the_others_still_change(
     theirs = seed(world, "Bob's", "youtube:bbbbbbbbbbb", user_id=2)
     # When alice marks her episode, bob's and one that does not exist
     outcome = run("watched", str(theirs), str(mine), "999")
-    # Then hers changed, the other two are named on stderr with the API's reason, and the exit code is 1
-    assert outcome.code == 1
+    # Then hers changed, the other two are named on stderr with the writer's reason (a waited change is
+    # checked by the writer alone), and the exit code is 4: the writer recorded those two as failed
+    assert outcome.code == 4
     assert outcome.out == f"watched    {mine}  Mine\n"
     assert outcome.err.splitlines() == [
         f"watcharr: episode {theirs}: no such episode",
@@ -209,7 +210,7 @@ def test_rm_permanent_removes_the_row_for_good(world: LambdaWorld, run: Cli) -> 
     assert (outcome.code, outcome.out) == (0, f"{episode}  deleted for good\n")
     assert row_of(world.database, episode) is None
     again = run("restore", str(episode))
-    assert again.code == 1 and "no such episode" in again.err
+    assert again.code == 4 and f"episode {episode}: no such episode\n" in again.err
 
 
 # ---- tag, tags ---------------------------------------------------------------------------------------------

@@ -342,6 +342,43 @@ def test_another_user_can_neither_read_nor_change_nor_delete(
     }
 
 
+def test_a_waited_change_to_another_users_episode_is_refused_by_the_writer(
+    lambda_world: LambdaWorld, alice: str, bob: str
+) -> None:
+    episode_id = seed(lambda_world, 1)
+    before = snapshot(lambda_world.database)
+    attempts = [
+        ("PATCH", f"/api/episodes/{episode_id}", {"watched": True}, "wait=10"),
+        ("DELETE", f"/api/episodes/{episode_id}", None, "permanent=true&wait=10"),
+        ("POST", f"/api/episodes/{episode_id}/restore", None, "wait=10"),
+    ]
+    with persister_polling(lambda_world):
+        answers = [lambda_world.call_api(m, p, body=b, token=bob, query=q) for m, p, b, q in attempts]
+    # Then each is a 404 with the writer's reason and bob's own failed command, which alice cannot see
+    for status, answer in answers:
+        assert (status, answer["success"], answer["error"]) == (404, False, f"no such episode: {episode_id}")
+        status, command = lambda_world.call_api("GET", f"/api/commands/{answer['commandId']}", token=bob)
+        assert (status, command["state"]) == (200, "failed")
+        assert lambda_world.call_api("GET", f"/api/commands/{answer['commandId']}", token=alice)[0] == 404
+    after = snapshot(lambda_world.database)
+    assert {t: rows for t, rows in after.items() if t not in ("commands", "applied_messages")} == {
+        t: rows for t, rows in before.items() if t not in ("commands", "applied_messages")
+    }
+
+
+def test_a_waited_change_is_checked_by_the_writer_alone(lambda_world: LambdaWorld, alice: str) -> None:
+    # Given no writer running, a waited change to an episode that does not exist
+    status, body = lambda_world.call_api(
+        "PATCH", "/api/episodes/999", body={"favorite": True}, token=alice, query="wait=1"
+    )
+    # Then the API did not ask first: the change is queued and the wait ends with the 202
+    assert status == 202 and lambda_world.queue_depth("ResultsQueue") == 1, body
+    # And the writer then records it as failed, with the reason
+    lambda_world.run_persister()
+    status, command = lambda_world.call_api("GET", f"/api/commands/{body['commandId']}", token=alice)
+    assert (status, command["state"], command["reason"]) == (200, "failed", "no such episode: 999")
+
+
 def test_fifty_alternating_patches_end_in_the_last_one(lambda_world: LambdaWorld, alice: str) -> None:
     episode_id = seed(lambda_world, 1)
     # i = 0 unwatches (already unwatched), ..., i = 49 watches: the last one accepted wins

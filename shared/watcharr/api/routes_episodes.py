@@ -51,6 +51,15 @@ def _own_episode(user_id: int, episode_id: int) -> QueriedEpisode | None:
     return ask(query_client_for(get_settings()), GetEpisode(user_id=user_id, episode_id=episode_id)).episode
 
 
+def _not_yours(user_id: int, episode_id: int, wait: int) -> Response[Any] | None:
+    """The 404 for an episode the caller does not have, asked before anything is sent when the caller
+    does not wait. A waited change skips the query: the writer refuses the command ("no such episode")
+    and the wait answers that 404 instead, one QueryFunction call sooner (docs/DECISIONS.md)."""
+    if wait or _own_episode(user_id, episode_id) is not None:
+        return None
+    return error(404, NO_SUCH_EPISODE)
+
+
 def _episode_now(user_id: int, episode_id: int) -> EpisodeView | None:
     found = _own_episode(user_id, episode_id)
     return _view(found) if found is not None else None
@@ -109,8 +118,8 @@ def _changed(found: CommandAnswer) -> EpisodeChanged:
 def update_episode(episode_id: EpisodeId, body: EpisodePatchBody, wait: Wait = 0) -> Response[Any]:
     """Change any of the episode's own fields; fields not sent stay as they are, `notes: null` clears."""
     user = caller(router)
-    if _own_episode(user.id, episode_id) is None:
-        return error(404, NO_SUCH_EPISODE)
+    if refused := _not_yours(user.id, episode_id, wait):
+        return refused
     if "tagIds" in body.model_fields_set:
         known = {tag.id for tag in ask(query_client_for(get_settings()), ListTags(user_id=user.id)).tags}
         unknown = sorted(set(body.tagIds) - known)
@@ -138,8 +147,8 @@ def delete_episode(
 ) -> Response[Any]:
     """Move the episode to the bin (restorable; adding the link again restores it too), or remove it."""
     user = caller(router)
-    if _own_episode(user.id, episode_id) is None:
-        return error(404, NO_SUCH_EPISODE)
+    if refused := _not_yours(user.id, episode_id, wait):
+        return refused
     command = EpisodeDeleted(
         command_id=new_command_id(), user_id=user.id, episode_id=episode_id, permanent=permanent
     )
@@ -153,8 +162,8 @@ def delete_episode(
 def restore_episode(episode_id: EpisodeId, wait: Wait = 0) -> Response[Any]:
     """Take the episode out of the bin."""
     user = caller(router)
-    if _own_episode(user.id, episode_id) is None:
-        return error(404, NO_SUCH_EPISODE)
+    if refused := _not_yours(user.id, episode_id, wait):
+        return refused
     command = EpisodeRestored(command_id=new_command_id(), user_id=user.id, episode_id=episode_id)
     return run_command(command, wait, _changed, with_episode=True)
 

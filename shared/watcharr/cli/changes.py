@@ -92,7 +92,9 @@ def report(session: Session, results: Sequence[Result], done: Callable[[dict[str
         elif result.code == EXIT_OK:
             session.say(f"{result.episode_id}  queued as command {answer.get('commandId')}")
         elif answer.get("success") is False:
-            session.note(f"watcharr: episode {result.episode_id}: {printable(str(answer.get('error')))}")
+            # The writer's refusal names the episode ("no such episode: 7"); the line names it already.
+            reason = str(answer.get("error")).removesuffix(f": {result.episode_id}")
+            session.note(f"watcharr: episode {result.episode_id}: {printable(reason)}")
         else:
             session.note(
                 f"watcharr: episode {result.episode_id}: not applied within {session.args.wait} s "
