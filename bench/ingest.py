@@ -180,25 +180,30 @@ def run_chunked_baseline(origin: OriginServer, workload: Workload, chunk: int) -
     return time.perf_counter() - began
 
 
-def ytdlp_cpu(origin: OriginServer, count: int) -> tuple[float, float]:
+def ytdlp_cpu(origin: OriginServer, count: int, tag: str = "cpu") -> float:
     """CPU seconds yt-dlp spends on one page (origin latency 0) as the adapter runs it (reusing the
-    container's YoutubeDL), and what building one YoutubeDL costs (the adapter pays it once)."""
-    import yt_dlp
-
+    container's YoutubeDL): the extracting thread's own CPU, so the origin's threads in this process
+    are not counted."""
     settings = Settings(allow_private_network=True)
-    extract_media(origin.url("/video/cpu-warm-up"), settings)
+    extract_media(origin.url(f"/video/{tag}-warm-up"), settings)
     rounds = []
     # The median of three rounds: one round alone moved by a third between runs on a shared machine.
     for round_ in range(YTDLP_CPU_ROUNDS):
-        began = time.process_time()
+        began = time.thread_time()
         for index in range(count):
-            extract_media(origin.url(f"/video/cpu-{round_}-{index}"), settings)
-        rounds.append((time.process_time() - began) / count)
-    per_link = statistics.median(rounds)
-    began = time.process_time()
+            extract_media(origin.url(f"/video/{tag}-{round_}-{index}"), settings)
+        rounds.append((time.thread_time() - began) / count)
+    return statistics.median(rounds)
+
+
+def youtubedl_build_cpu(count: int) -> float:
+    """CPU seconds one ``YoutubeDL`` costs to build and close (the adapter pays it once per container)."""
+    import yt_dlp
+
+    began = time.thread_time()
     for _ in range(count):
         yt_dlp.YoutubeDL({"quiet": True}).close()
-    return per_link, (time.process_time() - began) / count
+    return (time.thread_time() - began) / count
 
 
 def _extract_in_child(base: str, tag: str, count: int, answers: Any) -> None:
@@ -238,20 +243,33 @@ def run(urls: int, concurrencies: list[int], headline: list[int]) -> SectionResu
     workload = draw_workload(urls, WARM_UP_PER_WORKER * max(concurrencies))
     runs: dict[int, StackRun] = {}
     baselines: dict[int, float] = {}
+    alone: dict[int, tuple[float, float]] = {}
     with (
         quiet_service_logs(),
         OriginServer(latency=workload.latency) as origin,
         tempfile.TemporaryDirectory() as tmp,
     ):
-        cpu, building = ytdlp_cpu(origin, max(5, min(20, urls // 10)))
-        side_by_side = {c: ytdlp_cpu_side_by_side(origin, c, max(5, min(20, urls // 10))) for c in headline}
+        count = max(5, min(20, urls // 10))
+        building = youtubedl_build_cpu(count)
+        side_by_side = {c: ytdlp_cpu_side_by_side(origin, c, count) for c in headline}
         for concurrency in concurrencies:
+            # The machine's speed drifts by a fifth within minutes (a shared host), so yt-dlp alone is
+            # measured right before and right after each stack run, and that run is set against both.
+            before = ytdlp_cpu(origin, count, f"cpu-before-{concurrency}")
             runs[concurrency] = run_stack(origin, workload, concurrency, Path(tmp))
+            alone[concurrency] = (before, ytdlp_cpu(origin, count, f"cpu-after-{concurrency}"))
             baselines[concurrency] = urls / run_chunked_baseline(origin, workload, concurrency)
     mean = workload.mean_latency
+    around = {c: statistics.mean(pair) for c, pair in alone.items()}
+    cpu = statistics.median([value for pair in alone.values() for value in pair])
     result.add("URLs per run", urls)
     result.add("mean origin latency (of the latencies drawn)", mean * 1000, "ms")
-    result.add("yt-dlp CPU per link, as the adapter runs it", cpu * 1000, "ms")
+    result.add(
+        "yt-dlp CPU per link, as the adapter runs it",
+        cpu * 1000,
+        "ms",
+        note="the median of the measures taken alone before and after each stack run",
+    )
     result.add("building one YoutubeDL (paid once per container and set of options)", building * 1000, "ms")
     for c, per_link in side_by_side.items():
         result.add(
@@ -261,7 +279,7 @@ def run(urls: int, concurrencies: list[int], headline: list[int]) -> SectionResu
             note=f"{per_link / cpu:.2f} × alone: the floor of the stack CPU ratio at C={c}",
         )
     for c in concurrencies:
-        _report(result, runs[c], baselines[c], c / mean, c in headline, cpu)
+        _report(result, runs[c], baselines[c], c / mean, c in headline, alone[c])
     result.notes += [
         "Throughput: URLs / seconds from sending the add-videos request to the last item's terminal"
         " state in the database (so it includes the 202 and the persister), after an untimed warm-up"
@@ -272,8 +290,8 @@ def run(urls: int, concurrencies: list[int], headline: list[int]) -> SectionResu
         " persister) during the timed run, divided by the URLs; 'cores needed' is that times the limit,"
         f" and the plot's CPU ceiling is the rate at which {CORES} idle cores would be saturated.",
     ]
-    _explain(result, runs, baselines, mean, headline, cpu)
-    _explain_cpu(result, runs, headline, cpu, side_by_side)
+    _explain(result, runs, baselines, mean, headline, around)
+    _explain_cpu(result, runs, headline, around, side_by_side)
     return result
 
 
@@ -281,20 +299,21 @@ def _explain_cpu(
     result: SectionResult,
     runs: dict[int, StackRun],
     headline: list[int],
-    cpu: float,
+    around: dict[int, float],
     side_by_side: dict[int, float],
 ) -> None:
     for c in headline:
         run = runs.get(c)
         if run is None or c not in side_by_side:
             continue
+        cpu = around[c]
         per_url = run.stack_cpu_seconds / run.urls
         if per_url / cpu <= TARGET_CPU_OVER_YTDLP:
             continue
         floor = side_by_side[c]
         result.explanations.append(
             f"C={c}: the stack used {per_url * 1000:.1f} ms of CPU per URL, {per_url / cpu:.2f}× yt-dlp's"
-            f" {cpu * 1000:.1f} ms measured alone. With {c} processes extracting at once (as the stack's"
+            f" {cpu * 1000:.1f} ms measured alone around that run. With {c} processes extracting at once (as the stack's"
             f" containers do) yt-dlp alone costs {floor * 1000:.1f} ms per link ({floor / cpu:.2f}×): that"
             f" much of the ratio is two cores shared by {c} processes, not the stack. The rest,"
             f" {(per_url - floor) * 1000:.1f} ms per URL, is the plumbing (queues, moto, containers,"
@@ -303,9 +322,15 @@ def _explain_cpu(
 
 
 def _report(
-    result: SectionResult, run: StackRun, baseline: float, limit: float, headline: bool, ytdlp_cpu: float
+    result: SectionResult,
+    run: StackRun,
+    baseline: float,
+    limit: float,
+    headline: bool,
+    alone: tuple[float, float],
 ) -> None:
     c = run.concurrency
+    ytdlp_cpu = statistics.mean(alone)
     target_of_limit = TARGETS_OF_LIMIT.get(c, TARGET_OF_LIMIT)
     rate = run.urls_per_second
     result.series.setdefault(SERIES_PROJECT, []).append((c, rate))
@@ -342,6 +367,12 @@ def _report(
         note=f"{run.stack_cpu_seconds / run.seconds:.2f} of {CORES} cores busy on average",
     )
     result.add(
+        f"C={c}: yt-dlp's own CPU per link, alone around this run",
+        ytdlp_cpu * 1000,
+        "ms",
+        note=f"the mean of {alone[0] * 1000:.1f} ms before and {alone[1] * 1000:.1f} ms after",
+    )
+    result.add(
         f"C={c}: stack CPU per URL / yt-dlp's own CPU per link",
         per_url / ytdlp_cpu,
         target=f"≤ {TARGET_CPU_OVER_YTDLP}" if headline else "",
@@ -358,12 +389,13 @@ def _explain(
     baselines: dict[int, float],
     mean: float,
     headline: list[int],
-    cpu: float,
+    around: dict[int, float],
 ) -> None:
     for c in headline:
         run = runs.get(c)
         if run is None:
             continue
+        cpu = around[c]
         target_of_limit = TARGETS_OF_LIMIT.get(c, TARGET_OF_LIMIT)
         # To reach the target share of the limit, a URL may hold its slot at most latency / target.
         allowed = mean / target_of_limit - mean
@@ -381,8 +413,8 @@ def _explain(
                 f"C={c}: {run.urls_per_second:.1f} URLs/s is {run.urls_per_second / limit:.2f} of the limit"
                 f" ({limit:.1f}/s). The limit counts only the page's latency, but each URL held its slot"
                 f" {overhead * 1000:.0f} ms longer than that; reaching {target_of_limit} of the limit allows"
-                f" {allowed * 1000:.0f} ms. yt-dlp's own CPU per link is {cpu * 1000:.0f} ms (measured alone,"
-                " with the YoutubeDL the adapter keeps per container): "
+                f" {allowed * 1000:.0f} ms. yt-dlp's own CPU per link is {cpu * 1000:.0f} ms (measured alone"
+                " around the run, with the YoutubeDL the adapter keeps per container): "
                 f"{verdict}. The stack used"
                 f" {per_url * 1000:.0f} ms of CPU per URL and kept {busy:.2f} of the {CORES} cores busy"
                 f" (a shared machine); the limit would need {per_url * limit:.1f} cores"
