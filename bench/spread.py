@@ -79,8 +79,8 @@ def report(texts: list[str], command: str) -> list[str]:
     lines = [
         f"`{command}`: {len(texts)} runs of `.venv/bin/python -m bench --only 1`, each in its own --out"
         " directory; every cell is the median of the runs and, in brackets, their min–max. The stack CPU"
-        " ratio divides each run's stack CPU per link by the same run's yt-dlp CPU per link (measured"
-        f" alone, as the adapter runs it); {targets}.",
+        " ratio divides each run's stack CPU per link by yt-dlp's CPU per link measured alone, as the"
+        f" adapter runs it, just before and after that stack run; {targets}.",
         "",
         *[run_line(i, text) for i, text in enumerate(texts, 1)],
         f"- yt-dlp's own CPU per link (ms): {spread([r[YTDLP] for r in runs if YTDLP in r], 1)}",
