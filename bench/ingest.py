@@ -313,9 +313,9 @@ def _explain_cpu(
         floor = side_by_side[c]
         result.explanations.append(
             f"C={c}: the stack used {per_url * 1000:.1f} ms of CPU per URL, {per_url / cpu:.2f}× yt-dlp's"
-            f" {cpu * 1000:.1f} ms measured alone around that run. With {c} processes extracting at once (as the stack's"
-            f" containers do) yt-dlp alone costs {floor * 1000:.1f} ms per link ({floor / cpu:.2f}×): that"
-            f" much of the ratio is two cores shared by {c} processes, not the stack. The rest,"
+            f" {cpu * 1000:.1f} ms measured alone around that run. With {c} processes extracting at once"
+            f" (as the stack's containers do) yt-dlp alone costs {floor * 1000:.1f} ms per link"
+            f" ({floor / cpu:.2f}×): that much of the ratio is two cores shared by {c} processes, not the stack. The rest,"
             f" {(per_url - floor) * 1000:.1f} ms per URL, is the plumbing (queues, moto, containers,"
             f" API, persister); the target allows {(TARGET_CPU_OVER_YTDLP * cpu - floor) * 1000:.1f} ms."
         )
