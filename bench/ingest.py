@@ -279,7 +279,7 @@ def run(urls: int, concurrencies: list[int], headline: list[int]) -> SectionResu
             note=f"{per_link / cpu:.2f} × alone: the floor of the stack CPU ratio at C={c}",
         )
     for c in concurrencies:
-        _report(result, runs[c], baselines[c], c / mean, c in headline, alone[c])
+        _report(result, runs[c], baselines[c], c / mean, c in headline, around[c], alone[c])
     result.notes += [
         "Throughput: URLs / seconds from sending the add-videos request to the last item's terminal"
         " state in the database (so it includes the 202 and the persister), after an untimed warm-up"
@@ -315,9 +315,9 @@ def _explain_cpu(
             f"C={c}: the stack used {per_url * 1000:.1f} ms of CPU per URL, {per_url / cpu:.2f}× yt-dlp's"
             f" {cpu * 1000:.1f} ms measured alone around that run. With {c} processes extracting at once"
             f" (as the stack's containers do) yt-dlp alone costs {floor * 1000:.1f} ms per link"
-            f" ({floor / cpu:.2f}×): that much of the ratio is two cores shared by {c} processes, not the stack. The rest,"
-            f" {(per_url - floor) * 1000:.1f} ms per URL, is the plumbing (queues, moto, containers,"
-            f" API, persister); the target allows {(TARGET_CPU_OVER_YTDLP * cpu - floor) * 1000:.1f} ms."
+            f" ({floor / cpu:.2f}×): that much of the ratio is two cores shared by {c} processes, not the"
+            f" stack. The rest, {(per_url - floor) * 1000:.1f} ms per URL, is the plumbing (queues, moto,"
+            f" containers, API, persister); the target allows {(TARGET_CPU_OVER_YTDLP * cpu - floor) * 1000:.1f} ms."
         )
 
 
@@ -327,10 +327,12 @@ def _report(
     baseline: float,
     limit: float,
     headline: bool,
+    ytdlp: float,
     alone: tuple[float, float],
 ) -> None:
+    """The figures of one C; ``ytdlp`` is yt-dlp's CPU per link alone around the run (the mean of
+    ``alone``: before, after)."""
     c = run.concurrency
-    ytdlp_cpu = statistics.mean(alone)
     target_of_limit = TARGETS_OF_LIMIT.get(c, TARGET_OF_LIMIT)
     rate = run.urls_per_second
     result.series.setdefault(SERIES_PROJECT, []).append((c, rate))
@@ -368,15 +370,15 @@ def _report(
     )
     result.add(
         f"C={c}: yt-dlp's own CPU per link, alone around this run",
-        ytdlp_cpu * 1000,
+        ytdlp * 1000,
         "ms",
         note=f"the mean of {alone[0] * 1000:.1f} ms before and {alone[1] * 1000:.1f} ms after",
     )
     result.add(
         f"C={c}: stack CPU per URL / yt-dlp's own CPU per link",
-        per_url / ytdlp_cpu,
+        per_url / ytdlp,
         target=f"≤ {TARGET_CPU_OVER_YTDLP}" if headline else "",
-        met=per_url / ytdlp_cpu <= TARGET_CPU_OVER_YTDLP if headline else None,
+        met=per_url / ytdlp <= TARGET_CPU_OVER_YTDLP if headline else None,
     )
     result.add(f"C={c}: cores needed to run at the limit", per_url * limit)
     if run.failed:
