@@ -188,6 +188,9 @@ def test_playlist_links_become_one_playlist_url(text: str, list_id: str) -> None
         ("https://www.youtube.com/embed/videoseries", "has no playlist id"),
         ("https://www.youtube.com/embed/live_stream?channel=UC2_KI6RB__jGdlnK6dvFEZA", "live-stream"),
         ("https://www.youtube.com/attribution_link?a=8g8kPrPIi-ecwIDg", "without a usable link"),
+        # urllib raises a bare ValueError for an unbalanced "[" in the wrapped link's host
+        ("https://consent.youtube.com/m?continue=//%5Bx", "is not a valid web address"),
+        ("https://www.youtube.com/attribution_link?u=//x%5D/watch", "is not a valid web address"),
     ],
 )
 def test_youtube_pages_that_are_not_media_are_refused_with_a_reason(text: str, expected_reason: str) -> None:

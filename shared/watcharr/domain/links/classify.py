@@ -61,4 +61,10 @@ def _unwrap(inner: str | None, url: str, depth: int, what: str) -> MediaLink:
     """Classify the link a YouTube wrapper page (consent, attribution, redirect) points to."""
     if not inner or depth >= _MAX_UNWRAP_DEPTH:
         raise UnsupportedLink(f"{shown(url)} is a YouTube {what} without a usable link in it")
-    return _classify(urljoin("https://www.youtube.com/", inner.strip()), depth + 1)
+    try:
+        target = urljoin("https://www.youtube.com/", inner.strip())
+    except ValueError:  # urllib refuses a host with an unbalanced "[" or "]"
+        raise UnsupportedLink(
+            f"{shown(url)} is a YouTube {what} whose link is not a valid web address"
+        ) from None
+    return _classify(target, depth + 1)
