@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from watcharr import limits
@@ -34,6 +38,54 @@ def media(**fields: object) -> MediaMetadata:
 def test_control_characters_never_reach_a_stored_title(raw: str, shown: str) -> None:
     assert clean_line(raw, limits.MAX_TITLE_LENGTH) == shown
     assert media(title=raw).title == shown
+
+
+BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u061c\u200e\u200f"
+LINE_BREAKS = "\n\r\u2028\u2029\x85"
+# Every code point, without the two that open an escape sequence (removed with what follows them).
+EVERY_CHARACTER = "".join(chr(c) for c in range(0x110000) if c not in (0x1B, 0x9B))
+
+
+def _is_control(char: str) -> bool:
+    return unicodedata.category(char) == "Cc" or char in BIDI_CONTROLS
+
+
+def _kept(text: str, line_break: str, tab: str) -> str:
+    # The rule, spelled out one character at a time from Unicode's own categories.
+    kept = []
+    for char in text:
+        if char in LINE_BREAKS:
+            kept.append(line_break)
+        elif char == "\t":
+            kept.append(tab)
+        elif not _is_control(char):
+            kept.append(char)
+    return "".join(kept)
+
+
+def test_every_code_point_is_kept_dropped_or_made_a_break_by_its_unicode_category() -> None:
+    limit = 2 * len(EVERY_CHARACTER)
+    assert clean_line(EVERY_CHARACTER, limit) == " ".join(_kept(EVERY_CHARACTER, " ", " ").split())
+    assert clean_text(EVERY_CHARACTER, limit) == _kept(EVERY_CHARACTER, "\n", "\t").strip()
+
+
+# Text made mostly of the characters the rule treats apart, so that they meet each other ("\r\x00\n").
+SPECIAL = st.sampled_from([*LINE_BREAKS, "\t", " ", "\x00", "\x0b", "\x1c", "\x7f", "\x9f", *BIDI_CONTROLS])
+MIXED_TEXT = st.lists(st.one_of(SPECIAL, st.characters(blacklist_characters="\x1b\x9b"))).map("".join)
+
+
+@settings(max_examples=1000)
+@given(MIXED_TEXT)
+def test_any_text_is_cleaned_as_the_rule_says_character_by_character(text: str) -> None:
+    assert clean_line(text, 10_000) == " ".join(_kept(text, " ", " ").split())
+    assert clean_text(text, 10_000) == _kept(text.replace("\r\n", "\n"), "\n", "\t").strip()
+
+
+def test_a_url_is_refused_for_exactly_the_whitespace_and_controls_it_holds() -> None:
+    refused = {c for c in map(chr, range(0x110000)) if c.isspace() or _is_control(c)}
+    for char in sorted(refused | set(map(chr, range(0x3100)))):
+        kept = http_url_or_none(f"https://example.com/a{char}b")
+        assert (kept is None) == (char in refused), f"U+{ord(char):04X}"
 
 
 def test_descriptions_keep_their_lines_but_lose_controls_and_are_capped() -> None:

@@ -9,7 +9,6 @@ names for a thumbnail, artwork, channel or episode is kept only when it is http(
 from __future__ import annotations
 
 import re
-import unicodedata
 from urllib.parse import urlsplit
 
 # ESC-introduced sequences are removed whole, so their parameters ("[31m") are not left behind:
@@ -19,39 +18,33 @@ _ESCAPE_SEQUENCE = re.compile(
     re.DOTALL,
 )
 # Explicit embeddings, overrides and isolates, the Arabic letter mark, and the LTR/RTL marks.
-_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u061c\u200e\u200f")
-_LINE_BREAKS = frozenset("\n\r\u2028\u2029\x85")
-
-
-def _is_control(char: str) -> bool:
-    return unicodedata.category(char) == "Cc" or char in _BIDI_CONTROLS
+_BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u061c\u200e\u200f"
+_LINE_BREAKS = "\n\r\u2028\u2029\x85"
+# Unicode's general category Cc: C0, DEL and C1. Unicode's stability policy fixes this set for good.
+_CONTROLS = "".join(map(chr, [*range(0x00, 0x20), *range(0x7F, 0xA0)]))
+# Regular expressions rather than a loop over characters: a description runs to thousands of them,
+# and both the extractor and the persister clean it.
+_DROPPED = re.compile(
+    "[" + re.escape("".join(c for c in _CONTROLS if c not in _LINE_BREAKS + "\t") + _BIDI_CONTROLS) + "]"
+)
+_OTHER_BREAKS = re.compile("[" + re.escape(_LINE_BREAKS.replace("\n", "")) + "]")
+# What an http(s) URL may not hold: whitespace (str.isspace's, which \s matches) and controls.
+_NOT_IN_URL = re.compile("[\\s" + re.escape(_CONTROLS + _BIDI_CONTROLS) + "]")
 
 
 def clean_line(value: str, limit: int) -> str:
     """One line of text (a title, a name, a reason): controls removed, breaks and tabs made spaces,
     runs of spaces joined, at most ``limit`` characters."""
-    text = _strip_controls(_ESCAPE_SEQUENCE.sub("", value), line_break=" ")
+    # Line breaks and tabs are whitespace to str.split, so the join makes each run of them one space.
+    text = _DROPPED.sub("", _ESCAPE_SEQUENCE.sub("", value))
     return _cap(" ".join(text.split()), limit)
 
 
 def clean_text(value: str, limit: int) -> str:
     """Text of several lines (a description): controls removed except line breaks and tabs (breaks
     become "\\n"), at most ``limit`` characters."""
-    text = _strip_controls(_ESCAPE_SEQUENCE.sub("", value).replace("\r\n", "\n"), line_break="\n")
-    return _cap(text.strip(), limit)
-
-
-def _strip_controls(text: str, *, line_break: str) -> str:
-    """Every control character removed, except line breaks (made ``line_break``) and tabs."""
-    kept: list[str] = []
-    for char in text:
-        if char in _LINE_BREAKS:
-            kept.append(line_break)
-        elif char == "\t":
-            kept.append("\t" if line_break == "\n" else " ")
-        elif not _is_control(char):
-            kept.append(char)
-    return "".join(kept)
+    text = _OTHER_BREAKS.sub("\n", _ESCAPE_SEQUENCE.sub("", value).replace("\r\n", "\n"))
+    return _cap(_DROPPED.sub("", text).strip(), limit)
 
 
 def _cap(text: str, limit: int) -> str:
@@ -66,7 +59,7 @@ def http_url_or_none(value: str | None) -> str | None:
     if value is None:
         return None
     url = value.strip()
-    if not url or any(_is_control(c) or c.isspace() for c in url):
+    if not url or _NOT_IN_URL.search(url):
         return None
     try:
         parts = urlsplit(url)
