@@ -19,6 +19,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from watcharr.adapters.query_client import QueryFailed, query_client_for
+from watcharr.adapters.queues import prepare_publisher
 from watcharr.api import (
     answers,
     routes_channels,
@@ -46,6 +47,9 @@ from watcharr.web import routes as web_routes
 API_TITLE = "2watcharr serverless API"
 API_VERSION = "1.0.0"
 API_TOKEN = {"apiToken": APIKey(name="X-API-Token", in_=APIKeyIn.header, description="64 hex characters")}
+
+# The SQS client is built while the container starts, not in the first request that sends.
+prepare_publisher()
 
 app = APIGatewayHttpResolver(enable_validation=True)
 app.use(middlewares=[reject_unknown_query])

@@ -9,7 +9,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from watcharr.adapters.queues import publisher_for
+from watcharr.adapters.queues import prepare_publisher, publisher_for
 from watcharr.logic.extract import extract
 from watcharr.models.messages import EpisodeExtracted, ExtractRequest, ItemFailed
 from watcharr.observability import logger, metrics, tracer
@@ -18,6 +18,8 @@ from watcharr.settings import get_settings
 # A transient failure is an expected outcome, not a function error: the record goes back to the
 # queue through batchItemFailures even when it is the whole batch.
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+# The SQS client is built while the container starts, not in its first invocation.
+prepare_publisher()
 
 
 @tracer.capture_method

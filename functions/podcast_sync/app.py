@@ -9,10 +9,13 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from watcharr.adapters.query_client import query_client_for
-from watcharr.adapters.queues import publisher_for
+from watcharr.adapters.queues import prepare_publisher, publisher_for
 from watcharr.logic.schedule import plan_feed_sync, plan_metadata_refresh, plan_reconcile, send
 from watcharr.observability import logger, metrics, tracer
 from watcharr.settings import get_settings
+
+# The SQS client is built while the container starts, not in its first invocation.
+prepare_publisher()
 
 
 @logger.inject_lambda_context

@@ -9,9 +9,10 @@ from typing import Any
 import boto3
 from botocore import UNSIGNED
 from botocore.config import Config
+from botocore.exceptions import BotoCoreError
 
 from watcharr.models.messages import ExtractRequest, ResultMessage
-from watcharr.settings import Settings
+from watcharr.settings import Settings, get_settings
 
 # One group: the FIFO queue hands the persister one message at a time, in order (invariant 1).
 RESULTS_MESSAGE_GROUP = "watcharr"
@@ -95,3 +96,17 @@ def publisher_for(settings: Settings) -> QueuePublisher:
     return QueuePublisher(
         settings.extract_queue_url, settings.results_queue_url, sqs_client(settings.sqs_unsigned)
     )
+
+
+def prepare_publisher() -> None:
+    """Build this process's publisher and its boto3 client now, in Lambda's init phase.
+
+    Creating a boto3 client costs tens of milliseconds of CPU (botocore loads the service model and
+    registers its handlers); a handler module calls this at import so that its first request does
+    not pay for it. Without the settings or a region (a test importing the module bare) nothing is
+    built, and the first send builds it and says what is missing.
+    """
+    try:
+        publisher_for(get_settings())
+    except (BotoCoreError, ValueError):
+        return
