@@ -434,3 +434,40 @@ def test_script_urls_in_what_an_extractor_returns_become_null():
     assert media.channel is not None and media.channel.url is None
     # The link the person shared stands in for a page URL that is not http(s).
     assert media.url == "https://youtu.be/YE7VzlLtp-4"
+
+
+def test_nothing_is_rendered_for_print_templates_the_adapter_never_sets(
+    origin: OriginServer, monkeypatch: pytest.MonkeyPatch
+):
+    import yt_dlp
+
+    rendered: list[str] = []
+    real_table = yt_dlp.YoutubeDL.render_formats_table
+
+    def counted(self: object, info: dict[str, object]) -> object:
+        rendered.append(str(info.get("id")))
+        return real_table(self, info)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(yt_dlp.YoutubeDL, "render_formats_table", counted)
+    quick = extract_media(origin.url("/video/printless"), SETTINGS)
+    assert rendered == []
+    # yt-dlp's own _forceprint, with its tables, gives the very same metadata.
+    from watcharr.adapters import ytdlp
+
+    monkeypatch.setattr(ytdlp._youtube_dl(), "_forceprint", yt_dlp.YoutubeDL._forceprint)
+    assert extract_media(origin.url("/video/printless"), SETTINGS) == quick
+    assert len(rendered) == 2  # what was skipped: once before the match filter, once after
+
+
+def test_a_print_template_if_one_were_set_still_prints(
+    origin: OriginServer, capsys: pytest.CaptureFixture[str]
+):
+    from watcharr.adapters import ytdlp
+
+    allowed = ytdlp._ALLOW_PRIVATE.set(True)  # the origin is on 127.0.0.1, as in local mode
+    try:
+        with ytdlp._youtube_dl()({"quiet": True, "forceprint": {"pre_process": ["%(title)s"]}}) as ydl:
+            ydl.extract_info(origin.url("/video/printed?title=Printed%20title"), download=False)
+    finally:
+        ytdlp._ALLOW_PRIVATE.reset(allowed)
+    assert capsys.readouterr().out.strip() == "Printed title"
