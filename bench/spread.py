@@ -28,6 +28,12 @@ COLUMNS = [
     ("ratio to the limit", "ratio to the limit", 3),
     ("ratio to chunks of C", "ratio to the baseline", 3),
     ("stack CPU per link (ms)", "stack CPU per URL", 1),
+    (
+        "yt-dlp's floor (ms)",
+        "yt-dlp's floor, {c} processes at once on pages after their latency, around this run",
+        1,
+    ),
+    ("plumbing (ms)", "stack CPU per URL beyond that floor (the plumbing)", 1),
     ("stack CPU / yt-dlp's", "stack CPU per URL / yt-dlp's own CPU per link", 2),
 ]
 _ROW = re.compile(r"^\| (?P<name>[^|]+?) \| (?P<value>[^|]+?) \|")
@@ -65,6 +71,10 @@ def spread(values: list[float], digits: int) -> str:
     return f"{statistics.median(values):.{digits}f} ({min(values):.{digits}f}–{max(values):.{digits}f})"
 
 
+def _cell(runs: list[dict[str, float]], name: str, digits: int) -> str:
+    return spread([run[name] for run in runs if name in run], digits)
+
+
 def report(texts: list[str], command: str) -> list[str]:
     """The section's lines: how it was made, each run's load, then the table."""
     runs = [figures(text) for text in texts]
@@ -89,9 +99,7 @@ def report(texts: list[str], command: str) -> list[str]:
         "|---:|" + "---:|" * len(COLUMNS),
     ]
     for c in concurrencies:
-        cells = [
-            spread([r[f"C={c}: {name}"] for r in runs if f"C={c}: {name}" in r], d) for _, name, d in COLUMNS
-        ]
+        cells = [_cell(runs, f"C={c}: {name.format(c=c)}", digits) for _, name, digits in COLUMNS]
         lines.append(f"| {c} | " + " | ".join(cells) + " |")
     return lines
 

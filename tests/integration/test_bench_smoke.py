@@ -41,6 +41,13 @@ def test_every_section_runs_and_writes_the_report_and_the_plot(tmp_path: Path) -
     assert not any(f.name.startswith("C=2: items failed") for f in ingest.figures)
     # The stack's CPU per link is set against yt-dlp's own
     assert _figure(ingest, "C=2: stack CPU per URL / yt-dlp's own CPU per link").value > 0
+    # and against its floor: yt-dlp in C processes at once, each page after its drawn latency
+    floor = _figure(
+        ingest, "C=2: yt-dlp's floor, 2 processes at once on pages after their latency, around this run"
+    )
+    stack = _figure(ingest, "C=2: stack CPU per URL")
+    plumbing = _figure(ingest, "C=2: stack CPU per URL beyond that floor (the plumbing)")
+    assert floor.value > 0 and plumbing.value == pytest.approx(stack.value - floor.value)
     # The API side and the bare loop made the same sends
     assert _figure(by_title["2"], "messages / SendMessageBatch calls").value == "6 / 2"
     # Every episode reached the database, and the unchanged feeds were only revalidated
@@ -65,6 +72,9 @@ def test_every_section_runs_and_writes_the_report_and_the_plot(tmp_path: Path) -
     assert len(plot) > 10_000
 
     # And the spread over runs reads the report back: one row per C, median and min–max of each figure
-    (row,) = [line for line in spread.main([str(tmp_path), str(tmp_path)]) if line.startswith("| 2 |")]
+    lines = spread.main([str(tmp_path), str(tmp_path)])
+    (row,) = [line for line in lines if line.startswith("| 2 |")]
+    shown = float(floor.shown().split()[0].replace(",", ""))
+    assert f"| {shown:.1f} ({shown:.1f}–{shown:.1f}) |" in row
     ratio = float(_figure(ingest, "C=2: stack CPU per URL / yt-dlp's own CPU per link").shown())
     assert row.endswith(f"| {ratio:.2f} ({ratio:.2f}–{ratio:.2f}) |")
