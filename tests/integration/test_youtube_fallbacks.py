@@ -25,7 +25,7 @@ from aws_lambda_powertools.utilities import parameters
 from moto import mock_aws
 
 from tests.support.lambda_env import LambdaWorld, create_user
-from tests.support.origin import OriginServer
+from tests.support.origin import OriginServer, StaticRoute
 from tests.support.youtube_fakes import (
     BOT_CHECK,
     QUOTA_EXCEEDED,
@@ -212,6 +212,20 @@ def test_a_youtube_video_without_any_format_still_gives_its_metadata(youtube: Fa
         f"youtube:{BUNNY}", "Big Buck Bunny", 253, False,
     )  # fmt: skip
     assert media.channel is not None and media.channel.id == "UCSMOQeBJ2RAnuFungnQOxLg"
+
+
+def test_a_blog_post_that_embeds_a_youtube_player_gives_that_video(youtube: FakeYouTube) -> None:
+    # No site extractor claims the post: the generic extractor finds YouTube's player among the
+    # page's embeds (asking only the extractors that can find one) and yt-dlp follows it.
+    post = f"""<html><head><title>A post about bunnies</title></head><body><p>Watch this:</p>
+    <iframe width="560" height="315" src="https://www.youtube.com/embed/{BUNNY}"></iframe></body></html>"""
+    with OriginServer() as origin:
+        origin.add("/blog/bunnies", StaticRoute(post.encode(), "text/html; charset=utf-8"))
+        media = extract_media(origin.url("/blog/bunnies"), settings_for(youtube, with_key=False))
+
+    assert (media.media_key, media.title, media.url) == (
+        f"youtube:{BUNNY}", "Big Buck Bunny", f"https://www.youtube.com/watch?v={BUNNY}",
+    )  # fmt: skip
 
 
 # ---- through the whole pipeline ------------------------------------------------------------------------

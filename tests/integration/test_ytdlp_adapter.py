@@ -471,3 +471,37 @@ def test_a_print_template_if_one_were_set_still_prints(
     finally:
         ytdlp._ALLOW_PRIVATE.reset(allowed)
     assert capsys.readouterr().out.strip() == "Printed title"
+
+
+# One player of each kind a post may embed (yt-dlp's embed patterns; nothing here is fetched).
+PLAYERS = """<html><body>
+<iframe src="https://www.youtube.com/embed/YE7VzlLtp-4"></iframe>
+<iframe src="https://player.vimeo.com/video/76979871"></iframe>
+<iframe src="https://www.dailymotion.com/embed/video/x7tgad0"></iframe>
+<iframe src="https://w.soundcloud.com/player/?url=https%3A//api.soundcloud.com/tracks/293"></iframe>
+<iframe src="https://fast.wistia.net/embed/iframe/abcdefghij"></iframe>
+<iframe src="https://open.spotify.com/embed/episode/4rOoJ6Egrf8K2IrywzwOMk"></iframe>
+<iframe src="https://player.twitch.tv/?video=v123"></iframe>
+</body></html>"""
+
+
+@pytest.mark.parametrize("page", [PLAYERS, "<html><body><p>No player here.</p></body></html>"])
+def test_the_generic_extractor_finds_the_embeds_yt_dlp_finds_asking_far_fewer_extractors(page: str):
+    from yt_dlp.extractor.generic import GenericIE
+
+    from watcharr.adapters import ytdlp
+
+    ydl = ytdlp._youtube_dl()({"quiet": True})
+    ours = ydl.get_info_extractor("Generic")
+    assert isinstance(ours, ytdlp._generic_ie()) and list(ydl._ies)[-1] == "Generic"
+
+    def embeds(generic: GenericIE) -> list[tuple[str, str]]:
+        return [(e["url"], e["ie_key"]) for e in generic._extract_embeds("https://blog.example/post", page)]
+
+    assert embeds(ours) == embeds(GenericIE(ydl))
+    if page is PLAYERS:
+        assert {key for _, key in embeds(ours)} >= {"Youtube", "Vimeo", "Dailymotion", "Wistia"}
+    asked = [ie for ie in ydl._ies.values() if ytdlp._finds_embeds(ie)]
+    # Every extractor with an embed pattern is asked; most extractors have none and are not.
+    assert all(ytdlp._finds_embeds(ie) for ie in ydl._ies.values() if ie._EMBED_REGEX)
+    assert 50 < len(asked) < len(ydl._ies) / 4

@@ -159,6 +159,12 @@ def _youtube_dl() -> type:
     """
 
     class YoutubeDL(_yt_dlp().YoutubeDL):
+        def __init__(self, params: dict[str, Any]) -> None:
+            super().__init__(params)
+            # The same key keeps Generic's place in the registry: it is still tried last.
+            if "Generic" in self._ies:
+                self.add_info_extractor(_generic_ie()())
+
         def _forceprint(self, key: str, info_dict: Any) -> Any:
             wanted = self.params["forceprint"].get(key) or self.params["print_to_file"].get(key)
             # "video" also feeds the --get-* fields from what it returns; only the download path asks.
@@ -167,6 +173,54 @@ def _youtube_dl() -> type:
             return None
 
     return YoutubeDL
+
+
+@functools.cache
+def _generic_ie() -> type:
+    """yt-dlp's generic extractor, looking for embedded players only with the extractors that can find one.
+
+    On a page no site extractor claims, the generic extractor asks every one of the ~1,750 extractors
+    in turn whether the page embeds one of its players. All but about 300 answer with
+    ``InfoExtractor``'s own code and no embed pattern, which finds nothing on any page: asking them
+    was half of a link's CPU. This one asks the others only, in the registry's order, so it finds the
+    same embeds, in the same order, with the same "exclusive embed" rule.
+    """
+    from yt_dlp.extractor.generic import GenericIE as YtDlpGenericIE
+
+    class GenericIE(YtDlpGenericIE):  # the class name is what gives the extractor key "Generic"
+        def _extract_embeds(self, url: str, webpage: str, **kwargs: Any) -> Any:
+            ydl = self._downloader
+            every = ydl._ies
+            # yt-dlp's loop reads the registry from its downloader; nothing else runs meanwhile on it.
+            ydl._ies = {key: ie for key, ie in every.items() if _finds_embeds(ie)}
+            try:
+                return super()._extract_embeds(url, webpage, **kwargs)
+            finally:
+                ydl._ies = every
+
+    return GenericIE
+
+
+# The parts of InfoExtractor that look for embeds; an extractor that keeps all three and has no
+# pattern finds nothing.
+_EMBED_METHODS = ("extract_from_webpage", "_extract_from_webpage", "_extract_embed_urls")
+
+
+@functools.cache
+def _finds_embeds(ie: Any) -> bool:
+    """Whether an extractor (its lazy class, its class or an instance) can find an embed on a page."""
+    from yt_dlp.extractor.common import InfoExtractor
+
+    cls = ie if isinstance(ie, type) else type(ie)
+    # A lazy extractor stands for its module's class, which is imported here as the loop would.
+    real = getattr(cls, "real_class", cls)
+    if real._EMBED_REGEX:
+        return True
+
+    def defined(name: str) -> Any:
+        return next(k.__dict__[name] for k in real.__mro__ if name in k.__dict__)
+
+    return any(defined(name) is not InfoExtractor.__dict__[name] for name in _EMBED_METHODS)
 
 
 def _options(
@@ -220,8 +274,8 @@ _THREAD_STATE = threading.local()
 def _reusable_ydl(params: dict[str, Any]) -> Any:
     """This thread's YoutubeDL for these options, reset for the next link.
 
-    Building one costs ~50 ms of CPU (it lists ~1,750 extractors) — more than half of a link's
-    extraction — so a container keeps one per set of options. Nothing of one link reaches the next:
+    Building one costs ~50 ms of CPU (it lists ~1,750 extractors), several times what one link's
+    extraction costs, so a container keeps one per set of options. Nothing of one link reaches the next:
     the cookie jar is emptied (no cookie file is configured on this path), the "printed once" memory is
     reset so every warning reaches the caller's log, and the log itself is the caller's.
     """
